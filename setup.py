@@ -1,0 +1,24 @@
+"""Packaging for tlslite-tickets."""
+
+from setuptools import setup
+
+setup(
+    name="tlslite-tickets",
+    version="0.1.0",
+    description="OpenSSL-style session-ticket callbacks, appdata and key "
+                "control for tlslite-ng servers",
+    long_description=open("README.md").read(),
+    long_description_content_type="text/markdown",
+    license="LGPL-2.1-or-later",
+    packages=["tlslite_tickets"],
+    python_requires=">=3.9",
+    install_requires=["tlslite-ng>=0.8.2,<0.9.1", "ecdsa>=0.18"],
+    extras_require={
+        "fast": ["cryptography>=3.4"],
+        "test": ["pytest", "coverage", "hypothesis"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Security :: Cryptography",
+    ],
+)

@@ -1,0 +1,42 @@
+"""OpenSSL-style session-ticket control for tlslite-ng servers.
+
+Public API (see README for the OpenSSL name of each)::
+
+    TicketHandshakeSettings, TicketSettingsMixin   settings with ticket fields
+    TicketTLSConnection                            server connection
+    TicketKey, KeyRing                             ticket keys
+    TicketStatus, TicketReturn, SSL_TICKET_*       callback values
+    SSL_CTX_set_session_ticket_cb and friends      OpenSSL names
+"""
+
+from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN,
+                         SSL_TICKET_EMPTY, SSL_TICKET_NO_DECRYPT,
+                         SSL_TICKET_RETURN_ABORT, SSL_TICKET_RETURN_IGNORE,
+                         SSL_TICKET_RETURN_IGNORE_RENEW,
+                         SSL_TICKET_RETURN_USE, SSL_TICKET_RETURN_USE_RENEW,
+                         SSL_TICKET_SUCCESS, SSL_TICKET_SUCCESS_RENEW,
+                         TicketReturn, TicketStatus)
+from ._keys import KeyRing, TicketKey
+from ._settings import TicketHandshakeSettings, TicketSettingsMixin
+from ._hooks import CHECKED_TLSLITE_VERSIONS
+from ._connection import TicketTLSConnection
+from ._ticket import AEAD_BACKEND, TicketContents, TicketDecodeError
+from ._openssl import (SSL_CTX_get_num_tickets, SSL_CTX_set_num_tickets,
+                       SSL_CTX_set_session_ticket_cb,
+                       SSL_CTX_set_tlsext_ticket_key_cb, SSL_get_session,
+                       SSL_new_session_ticket, SSL_session_reused,
+                       SSL_SESSION_get0_ticket_appdata,
+                       SSL_SESSION_set1_ticket_appdata)
+
+__version__ = "0.1.0"
+
+# Pythonic names, documented side by side with the OpenSSL ones
+set_appdata = SSL_SESSION_set1_ticket_appdata
+
+
+def get_appdata(session):
+    """The session's ticket appdata as bytes, or ``None``."""
+    return SSL_SESSION_get0_ticket_appdata(session)[0]
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,39 @@
+"""The public connection class: tlslite-ng's TLSConnection plus tickets."""
+
+from ._hooks import TicketHooks
+
+
+class TicketTLSConnection(TicketHooks):
+    """A ``tlslite.TLSConnection`` whose server side runs the ticket hooks.
+
+    Use it exactly like ``TLSConnection``; pass a
+    :class:`~tlslite_tickets.TicketHandshakeSettings` to ``handshakeServer``
+    to get OpenSSL's ticket-callback semantics. With plain
+    ``HandshakeSettings`` it behaves like stock tlslite-ng.
+    """
+
+    @property
+    def tickets_sent(self):
+        """NewSessionTickets built on this connection so far."""
+        state = self._ticket_state
+        return 0 if state is None else state.tickets_sent
+
+    def new_session_ticket(self):
+        """Queue one more TLS 1.3 ticket, sent before the next write.
+
+        Mirrors ``SSL_new_session_ticket``: returns 1 when queued, 0 on
+        TLS 1.2, on a client, or before the handshake has completed.
+        """
+        if self._client or self.closed or self._ticket_state is None or \
+                self.version <= (3, 3):
+            return 0
+        self._pending_tickets += 1
+        return 1
+
+    def writeAsync(self, s):
+        """``TLSConnection.writeAsync``, sending queued tickets first."""
+        if self._pending_tickets:
+            for result in self._send_pending_tickets():
+                yield result
+        for result in super(TicketTLSConnection, self).writeAsync(s):
+            yield result

@@ -1,0 +1,348 @@
+"""One server handshake's ticket state: decrypt, ask dec_cb, decide, issue.
+
+:class:`TicketHandshake` knows the OpenSSL semantics and nothing about how
+tlslite-ng is wired; the hooks in ``_hooks.py`` feed it events in this order:
+
+1. ``client_hello``: a ClientHello arrived (again, after a HelloRetryRequest).
+2. TLS 1.2: ``offer_tls12`` for a non-empty SessionTicket extension, then
+   ``full_tls12`` if the handshake did not resume; TLS 1.3: ``begin_tls13``
+   then ``offer_tls13`` for each PSK identity until one is used.
+3. ``new_ticket``, once per NewSessionTicket to build; ``tickets_due`` says
+   how many.
+
+The ``ticket_expected`` flag is OpenSSL's: set when a dec_cb answer asks for
+a new ticket, and sticky for the rest of the handshake.
+"""
+
+import logging
+import os
+
+from tlslite.constants import CipherSuite, ExtensionType, PskKeyExchangeMode
+from tlslite.session import Session
+from tlslite.utils.cryptomath import HKDF_expand_label
+from tlslite.utils.lists import getFirstMatching
+from tlslite.x509 import X509
+from tlslite.x509certchain import X509CertChain
+
+from . import _ticket
+from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
+from ._keys import TicketKey
+from ._policy import (TicketAbort, coerce_return, decide, default_return,
+                      tickets_to_send)
+
+trace = logging.getLogger("tlslite_tickets.trace")
+
+
+def prf_of(cipher_suite):
+    """Hash name of a suite's PRF, as tlslite-ng names it."""
+    if cipher_suite in CipherSuite.sha384PrfSuites:
+        return "sha384"
+    return "sha256"
+
+
+def _call(what, func, *args):
+    """Run a user callback; any exception becomes a TicketAbort cause."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        raise TicketAbort("{0} raised {1}".format(what, type(exc).__name__)) \
+            from exc
+
+
+class TicketHandshake(object):
+    """Ticket decisions for one server handshake (see module docstring)."""
+
+    def __init__(self, conn, settings):
+        self.conn = conn
+        self.settings = settings
+        self.client_hello = None
+        self.version = None
+        self.tls13 = False
+        self.cipher_suite = None
+        #: TicketContents of the ticket the handshake resumed with.
+        self.resumed = None
+        #: Session built from that ticket (TLS 1.2 resumption).
+        self.resumed_session = None
+        self.ticket_expected = False
+        self.tickets_sent = 0
+        self._nonce_counter = 0
+
+    # -- 1. ClientHello ----------------------------------------------------
+
+    def client_hello_received(self, client_hello):
+        """Record the ClientHello and the version it will negotiate."""
+        self.client_hello = client_hello
+        settings = self.settings
+        ext = client_hello.getExtension(ExtensionType.supported_versions)
+        version = ext and getFirstMatching(settings.versions, ext.versions)
+        if not version:
+            version = min(tuple(client_hello.client_version),
+                          tuple(settings.maxVersion), (3, 3))
+        self.version = tuple(version)
+        self.tls13 = self.version > (3, 3)
+        trace.debug("ClientHello: will negotiate %s", _version_name(
+            self.version))
+
+    # -- 2a. TLS 1.2 -------------------------------------------------------
+
+    def offer_tls12(self, ticket):
+        """A non-empty SessionTicket extension: return a Session or None."""
+        if self.tls13:
+            # the extension means nothing in TLS 1.3 (OpenSSL ignores it)
+            return None
+        contents, session = self._judge(ticket)
+        if contents is None:
+            return None
+        self.resumed = contents
+        self.resumed_session = session
+        return session
+
+    def full_tls12(self):
+        """The TLS 1.2 handshake will be a full one; settle ticket_expected."""
+        if self.resumed is not None:
+            # tlslite-ng refused the session we offered (e.g. a suite the
+            # server no longer enables): a full handshake and a fresh ticket
+            trace.debug("ticket refused by tlslite-ng: suite not enabled")
+            self.resumed = self.resumed_session = None
+            self.ticket_expected = True
+        ext = self.client_hello.getExtension(ExtensionType.session_ticket)
+        if ext is None:
+            self.ticket_expected = False
+        elif not ext.ticket:
+            decision = self._ask_dec_cb(b"", TicketStatus.EMPTY, None)
+            self.ticket_expected = decision.renew
+
+    def tls12_sends_ticket(self):
+        """Whether ServerHello carries the empty SessionTicket extension."""
+        return self.tickets_due() > 0
+
+    # -- 2b. TLS 1.3 -------------------------------------------------------
+
+    def begin_tls13(self, client_hello, cipher_suite):
+        """Before PSK identities are looked at; sets the default flag."""
+        self.client_hello = client_hello
+        self.cipher_suite = cipher_suite
+        modes = client_hello.getExtension(ExtensionType.psk_key_exchange_modes)
+        offered = client_hello.getExtension(ExtensionType.pre_shared_key)
+        usable = modes is not None and (
+            PskKeyExchangeMode.psk_dhe_ke in modes.modes or
+            PskKeyExchangeMode.psk_ke in modes.modes)
+        # OpenSSL: tickets by default, unless identities are there to judge
+        self.ticket_expected = not (offered and usable)
+
+    def offer_tls13(self, ticket, verify_binder):
+        """One PSK identity: return its TicketContents to resume, or None.
+
+        ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.
+        """
+        contents, session = self._judge(ticket)
+        if contents is None:
+            return None
+        verify_binder(contents.secret, prf_of(contents.cipher_suite))
+        self.resumed = contents
+        self.resumed_session = session
+        return contents
+
+    # -- 3. issuing --------------------------------------------------------
+
+    def tickets_due(self):
+        """NewSessionTicket messages to send at the end of the handshake."""
+        return tickets_to_send(self.tls13, self.resumed is not None,
+                               self.ticket_expected,
+                               self.settings.ticket_count)
+
+    def adopt_appdata(self, session):
+        """Give the new session the resumed ticket's appdata (if any)."""
+        if self.resumed is not None and \
+                getattr(session, "ticket_appdata", None) is None:
+            session.ticket_appdata = self.resumed.appdata
+
+    def new_ticket(self, session, version):
+        """gen_cb, then seal one ticket for ``session``.
+
+        Returns ``(ticket, nonce, contents)``; ``ticket`` is ``None`` when
+        the key callback declined to give a key.
+        """
+        settings = self.settings
+        if settings.ticket_gen_cb is not None:
+            ok = _call("gen_cb", settings.ticket_gen_cb, self.conn,
+                       settings.ticket_cb_arg)
+            trace.debug("gen_cb -> %r", ok)
+            if not ok:
+                raise TicketAbort("gen_cb returned {0!r}".format(ok))
+        key = self._encryption_key()
+        if key is None:
+            trace.debug("no encryption key: no ticket")
+            return None, b"", None
+        nonce = self._nonce_counter.to_bytes(8, "big")
+        self._nonce_counter += 1
+        suite = session.cipherSuite
+        if version > (3, 3):
+            secret = HKDF_expand_label(
+                session.resumptionMasterSecret, b"resumption", nonce,
+                48 if prf_of(suite) == "sha384" else 32, prf_of(suite))
+        else:
+            secret = session.masterSecret
+        chain = session.clientCertChain
+        contents = _ticket.TicketContents(
+            protocol_version=version, cipher_suite=suite, secret=secret,
+            created_ms=int(settings.ticket_clock() * 1000),
+            lifetime=settings.ticketLifetime,
+            age_add=int.from_bytes(os.urandom(4), "big"),
+            server_name=(session.serverName or "").encode("utf-8"),
+            ems=session.extendedMasterSecret, etm=session.encryptThenMAC,
+            client_certs=[c.writeBytes() for c in chain.x509List]
+            if chain else (),
+            appdata=getattr(session, "ticket_appdata", None))
+        try:
+            ticket = _ticket.seal(key, contents)
+        except ValueError as exc:
+            # too large for the wire: never send a malformed message
+            trace.debug("ticket not sent: %s", exc)
+            return None, b"", None
+        self.tickets_sent += 1
+        trace.debug("ticket %d sealed under key %s, %d bytes",
+                    self.tickets_sent, key.name.hex(), len(ticket))
+        return ticket, nonce, contents
+
+    # -- internals ---------------------------------------------------------
+
+    def _judge(self, ticket):
+        """Decrypt, ask dec_cb, run the checks OpenSSL runs after it.
+
+        Returns ``(contents, session)`` of a ticket to resume with, or
+        ``(None, None)``; updates ``ticket_expected`` either way.
+        """
+        status, contents, session = self._decrypt(ticket)
+        decision = self._ask_dec_cb(ticket, status, session)
+        self.ticket_expected |= decision.renew
+        if not decision.resume:
+            return None, None
+        reason = self._refusal(contents)
+        if reason:
+            trace.debug("ticket refused after dec_cb: %s", reason)
+            self.ticket_expected = True
+            return None, None
+        return contents, session
+
+    def _encryption_key(self):
+        settings = self.settings
+        if settings.ticket_key_cb is None:
+            return settings.ticket_key_ring.encryption_key(
+                settings.ticket_clock())
+        answer = _call("key_cb", settings.ticket_key_cb, self.conn, None, 1)
+        if answer == 0 or answer is None:
+            return None
+        try:
+            code, name, secret = answer
+            if code != 1:
+                raise ValueError(code)
+            return TicketKey(name, secret)
+        except (TypeError, ValueError):
+            raise TicketAbort("key_cb returned {0!r} when encrypting, expected "
+                              "(1, key_name, secret) or 0"
+                              .format(_safe_shape(answer))) from None
+
+    def _decryption_key(self, name):
+        """Return ``(key or None, renew)`` for a ticket's key name."""
+        settings = self.settings
+        if settings.ticket_key_cb is None:
+            key, renew = settings.ticket_key_ring.lookup(
+                name, settings.ticket_clock())
+            # OpenSSL's built-in keys renew every good TLS 1.3 ticket
+            return key, renew or self.tls13
+        answer = _call("key_cb", settings.ticket_key_cb, self.conn, name, 0)
+        if answer == 0 or answer is None:
+            return None, False
+        try:
+            code, secret = answer
+            if code not in (1, 2):
+                raise ValueError(code)
+            return TicketKey(name, secret), code == 2
+        except (TypeError, ValueError):
+            raise TicketAbort("key_cb returned {0!r} when decrypting, "
+                              "expected (1, secret), (2, secret) or 0"
+                              .format(_safe_shape(answer))) from None
+
+    def _decrypt(self, ticket):
+        """Return ``(status, contents, session)`` for a non-empty ticket."""
+        ticket = bytes(ticket)
+        failed = TicketStatus.NO_DECRYPT, None, None
+        if len(ticket) < _ticket.MIN_TICKET_LEN:
+            return failed
+        key, renew = self._decryption_key(ticket[:KEY_NAME_LEN])
+        if key is None:
+            return failed
+        try:
+            contents = _ticket.open_ticket(key, ticket)
+            session = self._session_of(contents)
+        except Exception as exc:  # a ticket is attacker-controlled input
+            trace.debug("ticket does not open: %s", type(exc).__name__)
+            return failed
+        if renew:
+            return TicketStatus.SUCCESS_RENEW, contents, session
+        return TicketStatus.SUCCESS, contents, session
+
+    def _ask_dec_cb(self, ticket, status, session):
+        settings = self.settings
+        if settings.ticket_dec_cb is None:
+            ret = default_return(status)
+        else:
+            ret = coerce_return(_call(
+                "dec_cb", settings.ticket_dec_cb, self.conn, session,
+                _ticket.key_name_of(ticket), status, settings.ticket_cb_arg))
+        trace.debug("dec_cb(status=%s) -> %s", status.name,
+                    TicketReturn(ret).name)
+        return decide(status, ret)
+
+    def _refusal(self, contents):
+        """Why a ticket dec_cb wants to use cannot resume, or None."""
+        hello = self.client_hello
+        if contents.expired(self.settings.ticket_clock()):
+            return "expired"
+        if contents.protocol_version != self.version:
+            return "made for another protocol version"
+        if bytes(hello.server_name or b"") != contents.server_name:
+            return "made for another server name"
+        if self.tls13:
+            if prf_of(contents.cipher_suite) != prf_of(self.cipher_suite):
+                return "made for another cipher suite hash"
+            return None
+        if contents.cipher_suite not in hello.cipher_suites:
+            return "its cipher suite is not offered"
+        ems = hello.getExtension(ExtensionType.extended_master_secret)
+        if contents.ems != (ems is not None and
+                            self.settings.useExtendedMasterSecret):
+            return "extended master secret state differs"
+        if contents.etm and not hello.getExtension(
+                ExtensionType.encrypt_then_mac):
+            return "encrypt-then-MAC state differs"
+        return None
+
+    @staticmethod
+    def _session_of(contents):
+        """A tlslite-ng Session holding what the ticket carried."""
+        session = Session()
+        chain = None
+        if contents.client_certs:
+            chain = X509CertChain([X509().parseBinary(bytearray(der))
+                                   for der in contents.client_certs])
+        session.create(bytearray(contents.secret), bytearray(0),
+                       contents.cipher_suite, "", chain, None, None, False,
+                       contents.server_name.decode("utf-8", "replace"),
+                       encryptThenMAC=contents.etm,
+                       extendedMasterSecret=contents.ems, ec_point_format=0)
+        session.ticket_appdata = contents.appdata
+        return session
+
+
+def _version_name(version):
+    return {(3, 1): "TLS 1.0", (3, 2): "TLS 1.1", (3, 3): "TLS 1.2",
+            (3, 4): "TLS 1.3"}.get(tuple(version), str(version))
+
+
+def _safe_shape(answer):
+    """Describe a key_cb answer without echoing the secret it may hold."""
+    if isinstance(answer, tuple):
+        return "tuple of {0}".format(len(answer))
+    return type(answer).__name__

@@ -1,0 +1,101 @@
+"""OpenSSL's ticket API by its OpenSSL names, for line-by-line ports.
+
+``settings`` stands where C has an ``SSL_CTX``, ``conn`` where it has an
+``SSL``, and a tlslite-ng ``Session`` where it has an ``SSL_SESSION``.
+"""
+
+from ._constants import MAX_APPDATA_LEN
+
+
+def SSL_CTX_set_session_ticket_cb(settings, gen_cb, dec_cb, arg=None):
+    """Register the ticket callbacks (``SSL_CTX_set_session_ticket_cb``).
+
+    ``gen_cb(conn, arg) -> int`` runs before each ticket is built; a falsy
+    return aborts the handshake. ``dec_cb(conn, session, keyname, status,
+    arg) -> TicketReturn`` runs after each offered ticket was decrypted.
+    Either may be ``None``. Returns 1.
+    """
+    settings.ticket_gen_cb = gen_cb
+    settings.ticket_dec_cb = dec_cb
+    settings.ticket_cb_arg = arg
+    return 1
+
+
+def SSL_CTX_set_tlsext_ticket_key_cb(settings, key_cb):
+    """Register a ticket key callback (``SSL_CTX_set_tlsext_ticket_key_cb``).
+
+    Encrypting: ``key_cb(conn, None, 1)`` returns ``(1, key_name16,
+    secret)``, or 0 to issue no ticket. Decrypting: ``key_cb(conn,
+    key_name16, 0)`` returns ``(1, secret)``, ``(2, secret)`` to ask for
+    renewal, or 0 for "no such key". -1 or an exception is fatal. Returns 1.
+    """
+    settings.ticket_key_cb = key_cb
+    return 1
+
+
+def SSL_CTX_set_num_tickets(settings, num_tickets):
+    """TLS 1.3 tickets per full handshake (``SSL_CTX_set_num_tickets``).
+
+    0 turns TLS 1.2 tickets off too. Returns 1.
+    """
+    settings.ticket_count = num_tickets
+    return 1
+
+
+def SSL_CTX_get_num_tickets(settings):
+    """``SSL_CTX_get_num_tickets``."""
+    return settings.ticket_count
+
+
+def SSL_SESSION_set1_ticket_appdata(session, data):
+    """Attach a copy of ``data`` to ``session``; ``None``/empty clears it.
+
+    Mirrors ``SSL_SESSION_set1_ticket_appdata``. Returns 1. Raises
+    ``ValueError`` above :data:`MAX_APPDATA_LEN` bytes.
+    """
+    if session is None:
+        raise ValueError("SSL_SESSION_set1_ticket_appdata: session is None")
+    if data is None or len(data) == 0:
+        session.ticket_appdata = None
+        return 1
+    if isinstance(data, str):
+        raise ValueError("ticket appdata must be bytes, not str")
+    data = bytes(data)
+    if len(data) > MAX_APPDATA_LEN:
+        raise ValueError("ticket appdata is {0} bytes, the limit is {1}"
+                         .format(len(data), MAX_APPDATA_LEN))
+    session.ticket_appdata = data
+    return 1
+
+
+def SSL_SESSION_get0_ticket_appdata(session):
+    """Return ``(data, length)``, or ``(None, 0)`` when there is none.
+
+    Mirrors ``SSL_SESSION_get0_ticket_appdata``.
+    """
+    data = getattr(session, "ticket_appdata", None)
+    if data is None:
+        return None, 0
+    return data, len(data)
+
+
+def SSL_get_session(conn):
+    """The connection's session (``SSL_get_session``).
+
+    Inside gen_cb it is the session the ticket being built will carry.
+    """
+    return conn.session
+
+
+def SSL_session_reused(conn):
+    """1 if the handshake resumed a session, TLS 1.3 included, else 0."""
+    return 1 if conn.resumed else 0
+
+
+def SSL_new_session_ticket(conn):
+    """Queue one more TLS 1.3 ticket for the next write.
+
+    Mirrors ``SSL_new_session_ticket``: returns 1, or 0 on TLS 1.2 and
+    before the handshake.
+    """
+    return conn.new_session_ticket()
