@@ -1,0 +1,35 @@
+# tlslite-tickets: every target does its own set-up on a fresh machine.
+#
+#   make demo    server + client on loopback: tickets, appdata, resumption
+#   make test    the test suite on tlslite-ng 0.8.2 and 0.9.0b2
+#
+# Each tlslite-ng version gets its own virtualenv; 0.8.2 uses the pure-Python
+# ticket AEAD, 0.9.0b2 the `cryptography` one, so both paths are tested.
+
+PYTHON ?= python3
+PIP_FLAGS ?= -q --disable-pip-version-check
+TLSLITE_VERSIONS := 0.8.2 0.9.0b2
+EXTRAS_0.8.2 := test
+EXTRAS_0.9.0b2 := test,fast
+PYTEST_FLAGS ?= -q
+
+.PHONY: demo test test-% clean
+.PRECIOUS: .venv-%/.ready
+
+.venv-%/.ready: setup.py
+	rm -rf .venv-$*
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/pip install $(PIP_FLAGS) "tlslite-ng==$*" -e ".[$(EXTRAS_$*)]"
+	touch $@
+
+demo: .venv-0.8.2/.ready
+	.venv-0.8.2/bin/python scripts/demo.py
+
+test-%: .venv-%/.ready
+	@echo "== tlslite-ng $* =="
+	cd unit_tests && ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
+
+test: $(addprefix test-,$(TLSLITE_VERSIONS))
+
+clean:
+	rm -rf .venv-* build *.egg-info unit_tests/.pytest_cache

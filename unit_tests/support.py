@@ -1,0 +1,244 @@
+"""Loopback servers and real TLS clients for the tests.
+
+Everything here talks to 127.0.0.1 only. The server is a
+TicketTLSConnection in a thread; the clients are real peers: tlslite-ng's
+own client, Python's ``ssl`` (OpenSSL), ``openssl s_client`` and, where
+installed, ``gnutls-cli``.
+"""
+
+import os
+import socket
+import ssl
+import subprocess
+import threading
+
+from tlslite.api import (HandshakeSettings, TLSConnection, X509CertChain,
+                         parsePEMKey)
+from tlslite.errors import TLSError
+
+import tlslite_tickets as tt
+
+HOST = "127.0.0.1"
+TIMEOUT = 20
+
+
+def make_certificate(directory):
+    """Create a self-signed ECDSA P-256 certificate for localhost."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+         "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost"],
+        check=True, capture_output=True)
+    return cert, key
+
+
+def load_credentials(cert, key):
+    chain = X509CertChain()
+    with open(cert) as handle:
+        chain.parsePemList(handle.read())
+    with open(key) as handle:
+        private = parsePEMKey(handle.read(), private=True)
+    return chain, private
+
+
+class ConnectionRecord(object):
+    """What the server saw on one connection."""
+
+    def __init__(self):
+        self.resumed = None
+        self.appdata = None
+        self.error = None
+        self.tickets_sent = 0
+        self.version = None
+
+
+class TicketServer(object):
+    """A TicketTLSConnection server on a loopback port, in a thread.
+
+    Each connection: handshake, read one request, answer, close. Records
+    land in ``self.records``; ``after_handshake(conn)`` runs after the
+    handshake if set (e.g. to call SSL_new_session_ticket).
+    """
+
+    def __init__(self, credentials, settings, connection_class=None,
+                 family=socket.AF_INET):
+        self.chain, self.key = credentials
+        self.settings = settings
+        self.connection_class = connection_class or tt.TicketTLSConnection
+        self.after_handshake = None
+        self.records = []
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((HOST if family == socket.AF_INET else "::1", 0))
+        self._listener.listen(16)
+        # accept() wakes up now and then so close() never waits long
+        self._listener.settimeout(0.1)
+        self.port = self._listener.getsockname()[1]
+        self._done = threading.Event()
+        self._expected = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._done.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self._handle(sock)
+
+    def _handle(self, sock):
+        sock.settimeout(TIMEOUT)
+        record = ConnectionRecord()
+        conn = self.connection_class(sock)
+        try:
+            conn.handshakeServer(certChain=self.chain, privateKey=self.key,
+                                 settings=self.settings)
+            record.resumed = conn.resumed
+            record.version = conn.version
+            record.appdata = tt.SSL_SESSION_get0_ticket_appdata(
+                conn.session)[0]
+            if self.after_handshake:
+                self.after_handshake(conn)
+            request = conn.read(max=1024)
+            conn.write(b"echo:" + bytes(request))
+            record.tickets_sent = conn.tickets_sent
+            conn.close()
+        except (TLSError, OSError) as exc:
+            record.error = exc
+            record.tickets_sent = conn.tickets_sent
+        finally:
+            self.records.append(record)
+            sock.close()
+
+    def expect_connection(self):
+        """Note that a client is about to connect (see :meth:`last`)."""
+        self._expected = len(self.records) + 1
+
+    def last(self):
+        """The record of the latest connection, once the server is done."""
+        for _ in range(TIMEOUT * 100):
+            if len(self.records) >= self._expected:
+                return self.records[-1]
+            self._done.wait(0.01)
+        raise AssertionError("server recorded no connection")
+
+    def close(self):
+        self._done.set()
+        self._thread.join(TIMEOUT)
+        self._listener.close()
+
+
+class ClientResult(object):
+    def __init__(self, resumed, tickets, session, reply=b""):
+        self.resumed = resumed
+        self.tickets = tickets
+        self.session = session
+        self.reply = reply
+
+
+PY_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+class PythonSSLClient(object):
+    """Python's ``ssl`` module (OpenSSL 3), counting NewSessionTickets."""
+
+    name = "python-ssl"
+
+    def __init__(self, version):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ctx.maximum_version = PY_VERSIONS[version]
+        self._tickets = []
+        ctx._msg_callback = self._on_message
+        self.context = ctx
+
+    def _on_message(self, conn, direction, version, content_type, msg_type,
+                    data):
+        if direction == "read" and \
+                msg_type == ssl._TLSMessageType.NEWSESSION_TICKET:
+            self._tickets.append(bytes(data))
+
+    def connect(self, server, session=None, sni="localhost"):
+        del self._tickets[:]
+        server.expect_connection()
+        raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
+        with self.context.wrap_socket(raw, server_hostname=sni,
+                                      session=session) as sock:
+            sock.sendall(b"ping")
+            reply = _read_all(sock)
+            return ClientResult(sock.session_reused, len(self._tickets),
+                                sock.session, reply)
+
+
+class TlsliteClient(object):
+    """tlslite-ng's own client."""
+
+    name = "tlslite"
+
+    def __init__(self, version):
+        self.settings = HandshakeSettings()
+        version = (3, 3) if version == "1.2" else (3, 4)
+        self.settings.minVersion = self.settings.maxVersion = version
+
+    def connect(self, server, session=None, sni="localhost"):
+        server.expect_connection()
+        raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
+        conn = TLSConnection(raw)
+        try:
+            conn.handshakeClientCert(session=session, settings=self.settings,
+                                     serverName=sni)
+            conn.write(b"ping")
+            reply = _read_all(conn)
+            tickets = len(conn.tickets) + len(conn.tls_1_0_tickets)
+            return ClientResult(conn.resumed, tickets, conn.session, reply)
+        finally:
+            raw.close()
+
+
+def _read_all(sock):
+    chunks = []
+    while True:
+        try:
+            data = sock.recv(4096)
+        except (ssl.SSLError, OSError, TLSError):
+            break
+        if not data:
+            break
+        chunks.append(bytes(data))
+    return b"".join(chunks)
+
+
+CLIENTS = {"python-ssl": PythonSSLClient, "tlslite": TlsliteClient}
+
+
+class OpenSSLClient(object):
+    """``openssl s_client`` with -sess_out/-sess_in and -msg."""
+
+    name = "openssl-s_client"
+
+    def __init__(self, version, workdir):
+        self.flag = "-tls1_2" if version == "1.2" else "-tls1_3"
+        self.workdir = workdir
+
+    def connect(self, server, session_file=None, save_to=None,
+                sni="localhost"):
+        cmd = ["openssl", "s_client", "-connect",
+               "{0}:{1}".format(HOST, server.port), self.flag,
+               "-servername", sni, "-msg", "-ign_eof"]
+        if session_file:
+            cmd += ["-sess_in", session_file]
+        if save_to:
+            cmd += ["-sess_out", save_to]
+        server.expect_connection()
+        out = subprocess.run(cmd, input=b"ping\n", capture_output=True,
+                             timeout=TIMEOUT).stdout.decode("latin-1")
+        tickets = sum(1 for line in out.splitlines()
+                      if line.startswith("<<<") and "NewSessionTicket" in line)
+        return ClientResult("Reused," in out, tickets, save_to, out)
