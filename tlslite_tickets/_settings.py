@@ -69,21 +69,20 @@ class TicketSettingsMixin(object):
             setattr(other, name, getattr(self, name))
         other._default_key_ring = self._default_key_ring
 
-    def _check_ticket_fields(self, other):
+    def _check_ticket_fields(self):
         for name in ("ticket_gen_cb", "ticket_dec_cb", "ticket_key_cb",
                      "ticket_clock"):
-            value = getattr(other, name)
+            value = getattr(self, name)
             if value is not None and not callable(value):
                 raise ValueError("{0} must be callable or None, got {1}"
                                  .format(name, type(value).__name__))
-        if other.ticket_clock is None:
+        if self.ticket_clock is None:
             raise ValueError("ticket_clock must be callable, got None")
-        count = other.ticket_count
+        count = self.ticket_count
         if isinstance(count, bool) or not isinstance(count, int) or \
                 not 0 <= count < 2 ** 16:
             raise ValueError("num_tickets (ticket_count) must be an integer "
                              "from 0 to 65535, got {0!r}".format(count))
-        other.ticket_key_ring = self._resolve_key_ring(other)
 
     def _resolve_key_ring(self, other):
         keys = other.ticket_keys
@@ -105,11 +104,13 @@ class TicketSettingsMixin(object):
 
     def validate(self):
         """Validate like tlslite-ng, and keep (and check) the ticket fields."""
+        # ours first, so a bad num_tickets is reported by its OpenSSL name
+        self._check_ticket_fields()
         plain = super(TicketSettingsMixin, self).validate()
         other = type(self).__new__(type(self))
         other.__dict__.update(plain.__dict__)
         self._copy_ticket_fields(other)
-        self._check_ticket_fields(other)
+        other.ticket_key_ring = self._resolve_key_ring(other)
         # tlslite-ng only looks at TLS 1.3 PSK identities when ticketKeys is
         # non-empty; our hooks never use the value itself, and a random one
         # keeps any stock code path from sealing under a known key.

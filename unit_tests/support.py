@@ -99,7 +99,7 @@ class TicketServer(object):
         try:
             conn.handshakeServer(certChain=self.chain, privateKey=self.key,
                                  settings=self.settings)
-            record.resumed = conn.resumed
+            record.resumed = bool(tt.SSL_session_reused(conn))
             record.version = conn.version
             record.appdata = tt.SSL_SESSION_get0_ticket_appdata(
                 conn.session)[0]
@@ -118,10 +118,10 @@ class TicketServer(object):
 
     def expect_connection(self):
         """Note that a client is about to connect (see :meth:`last`)."""
-        self._expected = len(self.records) + 1
+        self._expected += 1
 
     def last(self):
-        """The record of the latest connection, once the server is done."""
+        """The record of the latest announced connection, once it is done."""
         for _ in range(TIMEOUT * 100):
             if len(self.records) >= self._expected:
                 return self.records[-1]
@@ -242,3 +242,80 @@ class OpenSSLClient(object):
         tickets = sum(1 for line in out.splitlines()
                       if line.startswith("<<<") and "NewSessionTicket" in line)
         return ClientResult("Reused," in out, tickets, save_to, out)
+
+
+class CallbackLog(object):
+    """gen_cb/dec_cb that count their calls and answer as told.
+
+    ``ret`` is what dec_cb returns for decrypted tickets (or a function of
+    the status); EMPTY/NO_DECRYPT get IGNORE_RENEW unless ``ret`` is a
+    function. gen_cb attaches ``appdata`` when the session has none yet.
+    """
+
+    def __init__(self, ret=tt.TicketReturn.USE_RENEW, appdata=None,
+                 gen_result=1):
+        self.ret = ret
+        self.appdata = appdata
+        self.gen_result = gen_result
+        self.gen = 0
+        self.statuses = []
+        self.keynames = []
+        self.sessions = []
+
+    @property
+    def dec(self):
+        return len(self.statuses)
+
+    def reset(self):
+        self.gen = 0
+        self.statuses = []
+        self.keynames = []
+        self.sessions = []
+
+    def gen_cb(self, conn, arg):
+        self.gen += 1
+        session = tt.SSL_get_session(conn)
+        if self.appdata is not None and \
+                tt.SSL_SESSION_get0_ticket_appdata(session)[0] is None:
+            tt.SSL_SESSION_set1_ticket_appdata(session, self.appdata)
+        if isinstance(self.gen_result, BaseException):
+            raise self.gen_result
+        return self.gen_result
+
+    def dec_cb(self, conn, session, keyname, status, arg):
+        self.statuses.append(status)
+        self.keynames.append(keyname)
+        self.sessions.append(session)
+        if callable(self.ret):
+            return self.ret(status)
+        if status in (tt.SSL_TICKET_EMPTY, tt.SSL_TICKET_NO_DECRYPT):
+            return tt.SSL_TICKET_RETURN_IGNORE_RENEW
+        return self.ret
+
+    def install(self, settings):
+        tt.SSL_CTX_set_session_ticket_cb(settings, self.gen_cb, self.dec_cb,
+                                         self)
+        return settings
+
+
+def ticket_settings(log=None, **fields):
+    """TicketHandshakeSettings with ``log``'s callbacks and extra fields."""
+    settings = tt.TicketHandshakeSettings()
+    for name, value in fields.items():
+        setattr(settings, name, value)
+    if log is not None:
+        log.install(settings)
+    return settings
+
+
+class FakeClock(object):
+    """An injectable ``ticket_clock`` that only moves when told to."""
+
+    def __init__(self, now=1700000000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds

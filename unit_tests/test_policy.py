@@ -1,0 +1,66 @@
+"""The dec_cb decision table (spec section 3) as a table."""
+
+import pytest
+
+from tlslite_tickets import TicketReturn as R, TicketStatus as S
+from tlslite_tickets._policy import (Decision, TicketAbort, coerce_return,
+                                     decide, default_return, tickets_to_send)
+
+GOOD = [S.SUCCESS, S.SUCCESS_RENEW]
+BAD = [S.EMPTY, S.NO_DECRYPT]
+
+
+@pytest.mark.parametrize("status", GOOD + BAD)
+def test_abort_always_fatal(status):
+    with pytest.raises(TicketAbort):
+        decide(status, R.ABORT)
+
+
+@pytest.mark.parametrize("status", GOOD + BAD)
+def test_ignore_rows(status):
+    assert decide(status, R.IGNORE) == Decision(resume=False, renew=False)
+    assert decide(status, R.IGNORE_RENEW) == Decision(resume=False, renew=True)
+
+
+@pytest.mark.parametrize("status", GOOD)
+def test_use_rows(status):
+    assert decide(status, R.USE) == Decision(resume=True, renew=False)
+    assert decide(status, R.USE_RENEW) == Decision(resume=True, renew=True)
+
+
+@pytest.mark.parametrize("ret", [R.USE, R.USE_RENEW])
+@pytest.mark.parametrize("status", BAD)
+def test_use_without_session_is_fatal(status, ret):
+    with pytest.raises(TicketAbort) as info:
+        decide(status, ret)
+    assert status.name in str(info.value)
+
+
+def test_defaults_match_openssl():
+    assert default_return(S.EMPTY) == R.IGNORE_RENEW
+    assert default_return(S.NO_DECRYPT) == R.IGNORE_RENEW
+    assert default_return(S.SUCCESS) == R.USE
+    assert default_return(S.SUCCESS_RENEW) == R.USE_RENEW
+
+
+@pytest.mark.parametrize("junk", [None, True, False, "3", 3.0, 5, -1, []])
+def test_junk_returns_abort(junk):
+    with pytest.raises(TicketAbort):
+        coerce_return(junk)
+
+
+def test_numbers_are_openssls():
+    assert [int(r) for r in R] == [0, 1, 2, 3, 4]
+    assert [int(s) for s in S] == [3, 4, 5, 6]
+    assert coerce_return(4) is R.USE_RENEW
+
+
+@pytest.mark.parametrize("tls13,resumed,renew,num,expected", [
+    (False, False, True, 2, 1), (False, True, True, 2, 1),
+    (False, True, False, 2, 0), (False, False, True, 0, 0),
+    (True, False, True, 2, 2), (True, False, True, 5, 5),
+    (True, True, True, 5, 1), (True, True, False, 5, 0),
+    (True, False, False, 2, 0), (True, True, True, 0, 0),
+])
+def test_ticket_counts(tls13, resumed, renew, num, expected):
+    assert tickets_to_send(tls13, resumed, renew, num) == expected
