@@ -13,7 +13,7 @@ EXTRAS_0.8.2 := test
 EXTRAS_0.9.0b2 := test,fast
 PYTEST_FLAGS ?= -q
 
-.PHONY: demo test test-% clean
+.PHONY: demo test test-% test-pythons clean
 .PRECIOUS: .venv-%/.ready
 
 .venv-%/.ready: setup.py
@@ -30,6 +30,18 @@ test-%: .venv-%/.ready
 	cd unit_tests && ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
 
 test: $(addprefix test-,$(TLSLITE_VERSIONS))
+
+# Every Python from 3.9 to 3.13 that pyenv has, on both tlslite-ng versions
+# (slower; not part of `make test`).
+PYENV_PYTHONS := $(wildcard $(foreach v,3.9 3.10 3.11 3.12 3.13,$(HOME)/.pyenv/versions/$(v).*/bin/python))
+test-pythons:
+	@set -e; for py in $(PYENV_PYTHONS); do for tl in $(TLSLITE_VERSIONS); do \
+	  dir=.venv-py-$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])')-$$tl; \
+	  [ -x $$dir/bin/pytest ] || { $$py -m venv $$dir && \
+	    $$dir/bin/pip install $(PIP_FLAGS) "tlslite-ng==$$tl" -e ".[test]"; }; \
+	  echo "== $$($$py --version) / tlslite-ng $$tl =="; \
+	  (cd unit_tests && ../$$dir/bin/python -m pytest $(PYTEST_FLAGS)); \
+	done; done
 
 clean:
 	rm -rf .venv-* build *.egg-info unit_tests/.pytest_cache
