@@ -1,0 +1,45 @@
+"""The one module that touches tlslite-ng's private API stays honest."""
+
+import os
+import subprocess
+import sys
+
+import tlslite_tickets
+from tlslite_tickets import _hooks
+
+PRETEND = ("import tlslite; tlslite.__version__ = '0.7.9'; "
+           "import tlslite_tickets")
+
+
+def test_every_hook_is_listed_in_the_module_docstring():
+    for name in _hooks._HOOKED:
+        assert "``{0}``".format(name) in _hooks.__doc__, name
+
+
+def test_overrides_are_exactly_the_listed_hooks():
+    overridden = {name for name in vars(_hooks.TicketHooks)
+                  if name.startswith("_") and not name.startswith("__") and
+                  callable(getattr(_hooks.TicketHooks, name)) and
+                  hasattr(_hooks.TLSConnection, name)}
+    assert overridden <= set(_hooks._HOOKED)
+
+
+def test_checked_versions_are_documented():
+    for version in tlslite_tickets.CHECKED_TLSLITE_VERSIONS:
+        assert version in _hooks.__doc__
+
+
+def test_unsupported_tlslite_version_is_a_clear_import_error():
+    env = dict(os.environ)
+    env.pop("TLSLITE_TICKETS_UNCHECKED_TLSLITE", None)
+    result = subprocess.run([sys.executable, "-c", PRETEND],
+                            capture_output=True, env=env)
+    assert result.returncode != 0
+    message = result.stderr.decode()
+    assert "ImportError" in message and "0.7.9" in message
+    assert "0.8.2" in message and "0.9.0b2" in message
+
+
+def test_unsupported_version_can_be_tried_on_purpose():
+    env = dict(os.environ, TLSLITE_TICKETS_UNCHECKED_TLSLITE="1")
+    subprocess.run([sys.executable, "-c", PRETEND], check=True, env=env)
