@@ -4,7 +4,7 @@ Public API (see README for the OpenSSL name of each)::
 
     TicketHandshakeSettings, TicketSettingsMixin   settings with ticket fields
     TicketTLSConnection                            server connection
-    TicketKey, KeyRing                             ticket keys
+    TicketKey, KeyRing, RotatingKeyRing, KeyFileRing    ticket keys
     TicketStatus, TicketReturn, SSL_TICKET_*       callback values
     SSL_CTX_set_session_ticket_cb and friends      OpenSSL names
 """
@@ -16,7 +16,9 @@ from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN,
                          SSL_TICKET_RETURN_USE, SSL_TICKET_RETURN_USE_RENEW,
                          SSL_TICKET_SUCCESS, SSL_TICKET_SUCCESS_RENEW,
                          TicketReturn, TicketStatus)
+from ._keyfile import KeyFileError, KeyFileRing, load_key_file
 from ._keys import KeyRing, TicketKey
+from ._rotation import RotatingKeyRing
 from ._settings import TicketHandshakeSettings, TicketSettingsMixin
 from ._hooks import CHECKED_TLSLITE_VERSIONS
 from ._connection import TicketTLSConnection

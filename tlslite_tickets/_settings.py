@@ -6,16 +6,24 @@ tlslite-ng's ``HandshakeSettings.validate()`` returns a brand-new
 and checks them there, naming the field in every error.
 """
 
+import hashlib
 import os
 import time
 
 from tlslite.handshakesettings import HandshakeSettings
 
+from ._keyfile import KeyFileRing
 from ._keys import KeyRing, TicketKey
+from ._rotation import RotatingKeyRing
 
 #: Attributes the mixin adds, copied by ``validate()``.
 _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
-                  "ticket_key_cb", "ticket_keys", "ticket_clock")
+                  "ticket_key_cb", "ticket_keys", "ticket_key_files",
+                  "ticket_seed", "ticket_rotation_period",
+                  "ticket_decrypt_window", "ticket_clock")
+
+#: Default seconds between automatic key rotations.
+DEFAULT_ROTATION_PERIOD = 3600
 
 
 class TicketSettingsMixin(object):
@@ -29,10 +37,21 @@ class TicketSettingsMixin(object):
         TLS 1.3 tickets after a full handshake; 0 also turns TLS 1.2
         tickets off (``SSL_CTX_set_num_tickets``).
     ``ticket_keys``
-        A :class:`KeyRing` or a list of :class:`TicketKey` (first one
-        seals). When unset, stock tlslite-ng ``ticketKeys`` secrets are used
-        if given, otherwise a random key made when the settings object was
-        created, as OpenSSL does for every ``SSL_CTX``.
+        A key ring (:class:`KeyRing`, :class:`RotatingKeyRing`, ...) or a
+        list of :class:`TicketKey` (first one seals), used as given.
+    ``ticket_key_files``
+        Paths of 80-byte key files (``SSL_CTX_set_tlsext_ticket_keys`` /
+        nginx ``ssl_session_ticket_key`` format), reloaded when they change.
+    ``ticketKeys``
+        Stock tlslite-ng secrets; each becomes a key named after it.
+    ``ticket_seed``, ``ticket_rotation_period``, ``ticket_decrypt_window``
+        With none of the above: keys derived from the seed and the time
+        slot, rotating every ``ticket_rotation_period`` seconds (default
+        3600) and opening tickets for ``ticket_decrypt_window`` seconds
+        (default: ``ticketLifetime`` plus one period, so every ticket lives
+        its advertised lifetime). Servers given the same seed accept each
+        other's tickets. Without a seed, a random one is made with the
+        settings object, as OpenSSL makes random keys for every ``SSL_CTX``.
     ``ticket_key_cb``
         Key callback, see ``SSL_CTX_set_tlsext_ticket_key_cb``.
     ``ticketLifetime``
@@ -51,9 +70,15 @@ class TicketSettingsMixin(object):
         self.ticket_cb_arg = None
         self.ticket_key_cb = None
         self.ticket_keys = None
+        self.ticket_key_files = None
+        self.ticket_seed = None
+        self.ticket_rotation_period = DEFAULT_ROTATION_PERIOD
+        self.ticket_decrypt_window = None
         self.ticket_clock = time.time
-        # made once per settings object, so every handshake shares it
-        self._default_key_ring = KeyRing([TicketKey.generate()])
+        # validate() hands every handshake a copy: rings live here, made
+        # once per configuration and shared by all the copies
+        self._key_rings = {}
+        self._random_seed = os.urandom(32)
 
     @property
     def num_tickets(self):
@@ -67,7 +92,8 @@ class TicketSettingsMixin(object):
     def _copy_ticket_fields(self, other):
         for name in _TICKET_FIELDS:
             setattr(other, name, getattr(self, name))
-        other._default_key_ring = self._default_key_ring
+        other._key_rings = self._key_rings
+        other._random_seed = self._random_seed
 
     def _check_ticket_fields(self):
         for name in ("ticket_gen_cb", "ticket_dec_cb", "ticket_key_cb",
@@ -85,22 +111,36 @@ class TicketSettingsMixin(object):
                              "from 0 to 65535, got {0!r}".format(count))
 
     def _resolve_key_ring(self, other):
+        """The key ring for this configuration; made once, then reused."""
         keys = other.ticket_keys
-        if keys is None:
-            if other.ticketKeys:
-                return KeyRing(TicketKey.from_secret(k)
-                               for k in other.ticketKeys)
-            return self._default_key_ring
-        if isinstance(keys, KeyRing) or hasattr(keys, "lookup"):
-            return keys
-        if isinstance(keys, (bytes, bytearray, str)):
-            raise ValueError("ticket_keys must be a KeyRing or a list of "
-                             "TicketKey, got {0}".format(type(keys).__name__))
-        try:
-            return KeyRing(keys)
-        except TypeError:
-            raise ValueError("ticket_keys must be a KeyRing or a list of "
-                             "TicketKey, got {0}".format(type(keys).__name__))
+        if keys is not None:
+            return _explicit_ring(keys)
+        if other.ticket_key_files:
+            paths = other.ticket_key_files
+            if isinstance(paths, (str, bytes)):
+                paths = [paths]
+            return self._cached(("files", tuple(paths)),
+                                lambda: KeyFileRing(list(paths)))
+        if other.ticketKeys:
+            secrets = [bytes(k) for k in other.ticketKeys]
+            return self._cached(("stock", _digest(*secrets)), lambda: KeyRing(
+                TicketKey.from_secret(k) for k in secrets))
+        seed = other.ticket_seed
+        period = other.ticket_rotation_period
+        window = other.ticket_decrypt_window
+        if window is None and isinstance(period, (int, float)):
+            window = other.ticketLifetime + period
+        if seed is None:
+            seed = self._random_seed
+        return self._cached(
+            ("rotating", _digest(seed), period, window),
+            lambda: _rotating_ring(seed, period, window))
+
+    def _cached(self, key, make):
+        ring = self._key_rings.get(key)
+        if ring is None:
+            ring = self._key_rings[key] = make()
+        return ring
 
     def validate(self):
         """Validate like tlslite-ng, and keep (and check) the ticket fields."""
@@ -119,9 +159,47 @@ class TicketSettingsMixin(object):
         return other
 
 
+def _explicit_ring(keys):
+    if hasattr(keys, "lookup") and hasattr(keys, "encryption_key"):
+        return keys
+    if isinstance(keys, (bytes, bytearray, str)):
+        raise ValueError("ticket_keys must be a key ring or a list of "
+                         "TicketKey, got {0}".format(type(keys).__name__))
+    try:
+        return KeyRing(keys)
+    except TypeError:
+        raise ValueError("ticket_keys must be a key ring or a list of "
+                         "TicketKey, got {0}".format(type(keys).__name__))
+
+
+def _rotating_ring(seed, period, window):
+    """A RotatingKeyRing; its errors renamed after our settings fields."""
+    try:
+        return RotatingKeyRing(seed, period, window)
+    except ValueError as exc:
+        message = str(exc)
+        for name in ("rotation_period", "decrypt_window"):
+            message = message.replace(name, "ticket_" + name)
+        if message.startswith("seed"):
+            message = "ticket_" + message
+        raise ValueError(message) from None
+
+
+def _digest(*secrets):
+    """Identify secrets in a cache key without keeping them there."""
+    if not all(isinstance(x, (bytes, bytearray, memoryview)) for x in secrets):
+        return ("not bytes",) + tuple(id(x) for x in secrets)
+    return hashlib.sha256(b"".join(
+        len(x).to_bytes(4, "big") + bytes(x) for x in secrets)).digest()
+
+
 class TicketHandshakeSettings(TicketSettingsMixin, HandshakeSettings):
     """tlslite-ng ``HandshakeSettings`` plus the ticket fields."""
 
     def __repr__(self):
-        return "TicketHandshakeSettings(num_tickets={0}, keys={1!r})".format(
-            self.ticket_count, self.ticket_keys or self._default_key_ring)
+        try:
+            keys = repr(self._resolve_key_ring(self))
+        except ValueError:
+            keys = "<invalid>"
+        return "TicketHandshakeSettings(num_tickets={0}, keys={1})".format(
+            self.ticket_count, keys)

@@ -1,0 +1,260 @@
+"""Ticket keys from files in the format of OpenSSL and nginx.
+
+One key is 80 bytes: a 16-byte key name, a 32-byte HMAC secret and a 32-byte
+AES key, the layout of OpenSSL's ``SSL_CTX_set_tlsext_ticket_keys`` and of
+nginx's ``ssl_session_ticket_key`` files. Deployments already generate,
+distribute and rotate such files (``openssl rand 80 > key``), so accepting
+them lets a tlslite-ng server reuse that tooling. Only the file format is
+shared: our tickets are AES-256-GCM under a key derived from the 64 secret
+bytes (see ``_keys.py``), so an nginx ticket fails to authenticate here and
+simply causes a full handshake.
+
+A file holds one key or several back to back (the first one seals), either
+raw or as base64 text: one blob, one key per line, or wrapped the way
+``openssl rand -base64 80`` wraps it.
+"""
+
+import base64
+import binascii
+import logging
+import os
+import re
+import threading
+
+from ._constants import KEY_NAME_LEN
+from ._keys import TicketKey
+
+log = logging.getLogger("tlslite_tickets")
+
+#: Size of one key in the file (``sizeof`` OpenSSL's tlsext ticket keys).
+KEY_FILE_ENTRY_LEN = 80
+#: Largest file read; a path to /dev/zero must not eat the memory.
+MAX_KEY_FILE_LEN = 64 * 1024
+
+_TEXT_BYTES = frozenset(range(0x20, 0x7f)) | frozenset(b"\t\n\r\v\f")
+_BOM = b"\xef\xbb\xbf"
+_BAD_PADDING = "bad base64: truncated or badly padded"
+_B64_CHUNK = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=\s]")
+
+
+class KeyFileError(ValueError):
+    """A key file that cannot be used; the message names file and problem.
+
+    It never contains key bytes, so it is safe to log.
+    """
+
+
+def _fail(path, problem):
+    return KeyFileError("ticket key file {0!r}: {1}".format(
+        os.fsdecode(path), problem))
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEY_FILE_LEN + 1)
+    except OSError as exc:
+        raise _fail(path, "cannot be read: {0}".format(
+            exc.strerror or type(exc).__name__)) from None
+    if len(data) > MAX_KEY_FILE_LEN:
+        raise _fail(path, "is larger than {0} bytes".format(MAX_KEY_FILE_LEN))
+    return data
+
+
+def _decode_base64(path, text):
+    """Strictly decode base64 text, padded per key or once at the end."""
+    bad = _NOT_BASE64.search(text)
+    if bad:
+        line_start = text.rfind(b"\n", 0, bad.start()) + 1
+        # where, never what: the character may sit inside key material
+        raise _fail(path, "bad base64: unexpected character at line {0}, "
+                    "column {1}".format(text.count(b"\n", 0, line_start) + 1,
+                                        bad.start() - line_start + 1))
+    blob = b"".join(text.split())
+    decoded = []
+    pos = 0
+    # each chunk ends at its padding, so "key1=\nkey2=" decodes too
+    while pos < len(blob):
+        chunk = _B64_CHUNK.match(blob, pos).group()
+        if not chunk.rstrip(b"=") or len(chunk) % 4:
+            raise _fail(path, _BAD_PADDING)
+        try:
+            decoded.append(base64.b64decode(chunk, validate=True))
+        except binascii.Error:
+            raise _fail(path, _BAD_PADDING) from None
+        pos += len(chunk)
+    return b"".join(decoded)
+
+
+def parse_keys(path, data):
+    """The keys in a key file's contents; ``path`` only names the file."""
+    if not data:
+        raise _fail(path, "is empty")
+    text = data[len(_BOM):] if data.startswith(_BOM) else data
+    if set(text) <= _TEXT_BYTES:
+        # 80 random bytes are all printable with probability ~1e-32, so
+        # printable content is base64 text, never a raw key
+        if not text.strip():
+            raise _fail(path, "is empty")
+        raw = _decode_base64(path, text)
+        what = "decodes to {0} bytes".format(len(raw))
+    else:
+        raw = data
+        what = "is {0} bytes".format(len(raw))
+    if len(raw) % KEY_FILE_ENTRY_LEN:
+        raise _fail(path, "wrong size: {0}, expected {1} bytes per key (a "
+                    "multiple of {1})".format(what, KEY_FILE_ENTRY_LEN))
+    keys = []
+    for start in range(0, len(raw), KEY_FILE_ENTRY_LEN):
+        entry = raw[start:start + KEY_FILE_ENTRY_LEN]
+        keys.append(TicketKey(entry[:KEY_NAME_LEN], entry[KEY_NAME_LEN:]))
+    return keys
+
+
+def load_key_file(path):
+    """Read a key file; return its :class:`TicketKey` list, first seals.
+
+    Raises :class:`KeyFileError` if the file is unreadable, empty, not a
+    multiple of 80 bytes, or bad base64.
+    """
+    return parse_keys(path, _read(path))
+
+
+def _signature(path):
+    """What tells us a file changed (``None``: cannot be stat'ed).
+
+    With the inode, as tools replace key files by rename, which may keep
+    both size and a coarse mtime.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class _KeyFile(object):
+    """One watched file: its signature and the keys last loaded from it."""
+
+    __slots__ = ("path", "signature", "keys", "error")
+
+    def __init__(self, path):
+        self.path = path
+        self.signature = _signature(path)
+        self.keys = load_key_file(path)
+        self.error = None
+
+
+class KeyFileRing(object):
+    """A key ring read from key files, reloaded when they change.
+
+    Like nginx's ``ssl_session_ticket_key`` list: the first key of the first
+    file seals, every key of every file opens (the first of two with one
+    name wins), and tickets under any key but the sealing one get renewed.
+
+    Files are ``stat``-ed at most once per ``check_interval`` seconds of the
+    ``now`` given to ``lookup``/``encryption_key``, so ``ticket_clock``
+    drives it and tests need no sleeps. A changed file is re-read; if it is
+    bad, its previous keys stay in use, one warning naming file and problem
+    goes to the ``tlslite_tickets`` logger and the error is kept in
+    ``last_error``. A bad file at construction raises :class:`KeyFileError`.
+    """
+
+    def __init__(self, paths, check_interval=1.0):
+        if isinstance(paths, (str, bytes, os.PathLike)):
+            paths = [paths]
+        paths = list(paths)
+        if not paths:
+            raise ValueError("paths: a key file ring needs at least one file")
+        if isinstance(check_interval, bool) or not isinstance(
+                check_interval, (int, float)) or not check_interval >= 0:
+            raise ValueError("check_interval must be a number of seconds "
+                             ">= 0, got {0!r}".format(check_interval))
+        self.check_interval = check_interval
+        self._files = [_KeyFile(path) for path in paths]
+        #: The :class:`KeyFileError` of the latest failed reload, or
+        #: ``None`` once every file has loaded successfully again.
+        self.last_error = None
+        self._last_check = None
+        self._lock = threading.Lock()
+        self._snapshot = self._build()
+
+    def _build(self):
+        by_name = {}
+        for watched in self._files:
+            for key in watched.keys:
+                by_name.setdefault(key.name, key)
+        # one tuple, swapped in whole: readers need no lock
+        return self._files[0].keys[0], by_name
+
+    def encryption_key(self, now):
+        """The first key of the first file."""
+        self._maybe_reload(now)
+        return self._snapshot[0]
+
+    def lookup(self, name, now):
+        """Return ``(key, renew)``; every key but the sealing one renews."""
+        self._maybe_reload(now)
+        current, by_name = self._snapshot
+        key = by_name.get(bytes(name))
+        if key is None:
+            return None, False
+        return key, key is not current
+
+    def _maybe_reload(self, now):
+        last = self._last_check
+        # also check when the clock went backwards, or it would stall
+        if last is not None and 0 <= now - last < self.check_interval:
+            return
+        # a handshake never waits for another thread's file I/O: it uses
+        # the keys it has while the other thread checks
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._last_check = now
+            self._reload()
+        finally:
+            self._lock.release()
+
+    def reload(self):
+        """Re-read every file whose signature changed; return True if any did.
+
+        For a SIGHUP handler that wants a change picked up at once.
+        """
+        with self._lock:
+            return self._reload()
+
+    def _reload(self):
+        changed = False
+        for watched in self._files:
+            signature = _signature(watched.path)
+            if signature == watched.signature:
+                continue
+            # remembered even on failure: one warning per bad version, and
+            # a missing file is not retried until it reappears
+            watched.signature = signature
+            try:
+                watched.keys = load_key_file(watched.path)
+            except KeyFileError as exc:
+                watched.error = self.last_error = exc
+                log.warning("%s; keeping the %d key(s) loaded before", exc,
+                            len(watched.keys))
+                continue
+            watched.error = None
+            changed = True
+            log.info("ticket key file %r reloaded: %d key(s)",
+                     os.fsdecode(watched.path), len(watched.keys))
+        if changed:
+            self._snapshot = self._build()
+        if all(f.error is None for f in self._files):
+            self.last_error = None
+        return changed
+
+    def __len__(self):
+        return len(self._snapshot[1])
+
+    def __repr__(self):
+        current, by_name = self._snapshot
+        return "KeyFileRing(files={0}, current={1}, keys={2})".format(
+            len(self._files), current.name.hex(), len(by_name))
