@@ -14,7 +14,6 @@ The ``ticket_expected`` flag is OpenSSL's: set when a dec_cb answer asks for
 a new ticket, and sticky for the rest of the handshake.
 """
 
-import logging
 import os
 
 from tlslite.constants import CipherSuite, ExtensionType, PskKeyExchangeMode
@@ -29,8 +28,7 @@ from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
 from ._keys import TicketKey
 from ._policy import (TicketAbort, coerce_return, decide, default_return,
                       tickets_to_send)
-
-trace = logging.getLogger("tlslite_tickets.trace")
+from ._trace import ConnectionTrace, version_name
 
 
 def prf_of(cipher_suite):
@@ -66,6 +64,8 @@ class TicketHandshake(object):
         self.ticket_expected = False
         self.tickets_sent = 0
         self._nonce_counter = 0
+        #: trace lines for this connection (``tlslite_tickets.trace``)
+        self.trace = ConnectionTrace()
 
     # -- 1. ClientHello ----------------------------------------------------
 
@@ -80,8 +80,8 @@ class TicketHandshake(object):
                           tuple(settings.maxVersion), (3, 3))
         self.version = tuple(version)
         self.tls13 = self.version > (3, 3)
-        trace.debug("ClientHello: will negotiate %s", _version_name(
-            self.version))
+        self.trace.event("version", "%s will be negotiated",
+                         version_name(self.version))
 
     # -- 2a. TLS 1.2 -------------------------------------------------------
 
@@ -102,7 +102,8 @@ class TicketHandshake(object):
         if self.resumed is not None:
             # tlslite-ng refused the session we offered (e.g. a suite the
             # server no longer enables): a full handshake and a fresh ticket
-            trace.debug("ticket refused by tlslite-ng: suite not enabled")
+            self.trace.event("refused", "ticket's cipher suite is not enabled:"
+                             " full handshake, fresh ticket")
             self.resumed = self.resumed_session = None
             self.ticket_expected = True
         ext = self.client_hello.getExtension(ExtensionType.session_ticket)
@@ -167,12 +168,12 @@ class TicketHandshake(object):
         if settings.ticket_gen_cb is not None:
             ok = _call("gen_cb", settings.ticket_gen_cb, self.conn,
                        settings.ticket_cb_arg)
-            trace.debug("gen_cb -> %r", ok)
+            self.trace.event("gen_cb", "-> %r", ok)
             if not ok:
                 raise TicketAbort("gen_cb returned {0!r}".format(ok))
         key = self._encryption_key()
         if key is None:
-            trace.debug("no encryption key: no ticket")
+            self.trace.event("key", "key callback gave no key: no ticket")
             return None, b"", None
         nonce = self._nonce_counter.to_bytes(8, "big")
         self._nonce_counter += 1
@@ -198,11 +199,13 @@ class TicketHandshake(object):
             ticket = _ticket.seal(key, contents)
         except ValueError as exc:
             # too large for the wire: never send a malformed message
-            trace.debug("ticket not sent: %s", exc)
+            self.trace.event("ticket", "not sent: %s", exc)
             return None, b"", None
         self.tickets_sent += 1
-        trace.debug("ticket %d sealed under key %s, %d bytes",
-                    self.tickets_sent, key.name.hex(), len(ticket))
+        self.trace.event("ticket", "#%d sealed under key %s, %d bytes%s",
+                         self.tickets_sent, key.name.hex(), len(ticket),
+                         ", appdata %d bytes" % len(contents.appdata)
+                         if contents.appdata else "")
         return ticket, nonce, contents
 
     # -- internals ---------------------------------------------------------
@@ -220,7 +223,8 @@ class TicketHandshake(object):
             return None, None
         reason = self._refusal(contents)
         if reason:
-            trace.debug("ticket refused after dec_cb: %s", reason)
+            self.trace.event("refused", "ticket %s: full handshake, fresh "
+                             "ticket", reason)
             self.ticket_expected = True
             return None, None
         return contents, session
@@ -277,7 +281,8 @@ class TicketHandshake(object):
             contents = _ticket.open_ticket(key, ticket)
             session = self._session_of(contents)
         except Exception as exc:  # a ticket is attacker-controlled input
-            trace.debug("ticket does not open: %s", type(exc).__name__)
+            self.trace.event("decrypt", "ticket does not open (%s)",
+                             type(exc).__name__)
             return failed
         if renew:
             return TicketStatus.SUCCESS_RENEW, contents, session
@@ -291,8 +296,10 @@ class TicketHandshake(object):
             ret = coerce_return(_call(
                 "dec_cb", settings.ticket_dec_cb, self.conn, session,
                 _ticket.key_name_of(ticket), status, settings.ticket_cb_arg))
-        trace.debug("dec_cb(status=%s) -> %s", status.name,
-                    TicketReturn(ret).name)
+        self.trace.event("dec_cb" if settings.ticket_dec_cb else "default",
+                         "key name %s, status %s -> %s",
+                         _ticket.key_name_of(ticket).hex() or "(none)",
+                         status.name, TicketReturn(ret).name)
         return decide(status, ret)
 
     def _refusal(self, contents):
@@ -334,11 +341,6 @@ class TicketHandshake(object):
                        extendedMasterSecret=contents.ems, ec_point_format=0)
         session.ticket_appdata = contents.appdata
         return session
-
-
-def _version_name(version):
-    return {(3, 1): "TLS 1.0", (3, 2): "TLS 1.1", (3, 3): "TLS 1.2",
-            (3, 4): "TLS 1.3"}.get(tuple(version), str(version))
 
 
 def _safe_shape(answer):

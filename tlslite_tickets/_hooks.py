@@ -26,9 +26,11 @@ method                                    why
 ``_sendFinished``                         TLS 1.2: whether a NewSessionTicket
                                           goes before ChangeCipherSpec
 ``_serverSendTickets``                    build and send NewSessionTickets
+``_queue_message``                        trace queued messages (only when the
+                                          ``tlslite_tickets.trace`` logger is on)
 ========================================  ====================================
 
-Called: ``_queue_message``, ``_queue_flush``, ``_sendError`` and the
+Called: ``_queue_flush``, ``_sendError`` and the
 attribute ``_pre_client_hello_handshake_hash`` (binder check), plus the
 public ``HandshakeHelpers.verify_binder``.
 """
@@ -46,6 +48,7 @@ from tlslite.messages import (ClientHello, NewSessionTicket,
                               NewSessionTicket1_0, ServerHello)
 from tlslite.tlsconnection import TLSConnection
 
+from . import _trace
 from ._handshake import TicketHandshake, prf_of
 from ._policy import TicketAbort
 from ._settings import TicketSettingsMixin
@@ -133,16 +136,25 @@ class TicketHooks(TLSConnection):
     def _getMsg(self, expectedType, secondaryType=None, constructorType=None):
         messages = super(TicketHooks, self)._getMsg(
             expectedType, secondaryType, constructorType)
-        if self._ticket_state is None or \
-                secondaryType != HandshakeType.client_hello:
-            return messages
-        return self._watch_client_hello(messages)
+        if self._ticket_state is None or (
+                secondaryType != HandshakeType.client_hello and
+                not _trace.enabled()):
+            return messages  # no extra generator layer on the hot path
+        return self._watch_messages(messages)
 
-    def _watch_client_hello(self, messages):
+    def _watch_messages(self, messages):
+        state = self._ticket_state
         for result in messages:
+            if result not in (0, 1):
+                state.trace.message("<-", result)
             if isinstance(result, ClientHello):
-                self._ticket_state.client_hello_received(result)
+                state.client_hello_received(result)
             yield result
+
+    def _queue_message(self, msg):
+        if self._ticket_state is not None:
+            self._ticket_state.trace.message("->", msg)
+        super(TicketHooks, self)._queue_message(msg)
 
     # -- TLS 1.2 ------------------------------------------------------------
 
@@ -157,9 +169,11 @@ class TicketHooks(TLSConnection):
 
     def _sendMsg(self, msg, randomizeFirstBlock=True, update_hashes=True):
         state = self._ticket_state
-        if state is not None and type(msg) is ServerHello and \
-                not state.tls13 and not self._client:
-            _set_empty_ticket_ext(msg, state.tls12_sends_ticket())
+        if state is not None:
+            if type(msg) is ServerHello and not state.tls13 and \
+                    not self._client:
+                _set_empty_ticket_ext(msg, state.tls12_sends_ticket())
+            state.trace.message("->", msg)
         return super(TicketHooks, self)._sendMsg(msg, randomizeFirstBlock,
                                                  update_hashes)
 
