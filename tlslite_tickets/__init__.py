@@ -20,6 +20,7 @@ from ._keyfile import KeyFileError, KeyFileRing, load_key_file
 from ._keys import KeyRing, TicketKey
 from ._rotation import RotatingKeyRing
 from ._settings import TicketHandshakeSettings, TicketSettingsMixin
+from ._single_use import MemorySingleUseStore
 from ._hooks import CHECKED_TLSLITE_VERSIONS
 from ._connection import TicketTLSConnection
 from ._ticket import AEAD_BACKEND, TicketContents, TicketDecodeError

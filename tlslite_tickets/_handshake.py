@@ -14,6 +14,8 @@ The ``ticket_expected`` flag is OpenSSL's: set when a dec_cb answer asks for
 a new ticket, and sticky for the rest of the handshake.
 """
 
+import hashlib
+import hmac
 import os
 
 from tlslite.constants import CipherSuite, ExtensionType, PskKeyExchangeMode
@@ -64,6 +66,7 @@ class TicketHandshake(object):
         self.ticket_expected = False
         self.tickets_sent = 0
         self._nonce_counter = 0
+        self._opened_with = None  # key of the last ticket that opened
         #: trace lines for this connection (``tlslite_tickets.trace``)
         self.trace = ConnectionTrace()
 
@@ -140,9 +143,32 @@ class TicketHandshake(object):
         if contents is None:
             return None
         verify_binder(contents.secret, prf_of(contents.cipher_suite))
+        if not self._first_use(ticket, contents):
+            self.trace.event("refused", "ticket was already used: full "
+                             "handshake, fresh tickets")
+            self.ticket_expected = True
+            return None
         self.resumed = contents
         self.resumed_session = session
         return contents
+
+    def _first_use(self, ticket, contents):
+        """Single-use tickets: claim this one; any store failure refuses."""
+        store = self.settings.ticket_single_use_store
+        if store is None:
+            return True
+        # keyed, so the store never holds anything a client could replay
+        ticket_id = hmac.new(self._opened_with.aead_key,
+                             b"tlslite-tickets single use v1" + ticket,
+                             hashlib.sha256).digest()[:16]
+        expires_at = contents.created_ms / 1000.0 + contents.lifetime
+        try:
+            return bool(store.claim(ticket_id, expires_at,
+                                    self.settings.ticket_clock()))
+        except Exception as exc:
+            self.trace.event("refused", "single-use store failed (%s)",
+                             type(exc).__name__)
+            return False
 
     # -- 3. issuing --------------------------------------------------------
 
@@ -280,6 +306,7 @@ class TicketHandshake(object):
         try:
             contents = _ticket.open_ticket(key, ticket)
             session = self._session_of(contents)
+            self._opened_with = key
         except Exception as exc:  # a ticket is attacker-controlled input
             self.trace.event("decrypt", "ticket does not open (%s)",
                              type(exc).__name__)

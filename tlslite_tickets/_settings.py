@@ -15,12 +15,14 @@ from tlslite.handshakesettings import HandshakeSettings
 from ._keyfile import KeyFileRing
 from ._keys import KeyRing, TicketKey
 from ._rotation import RotatingKeyRing
+from ._single_use import MemorySingleUseStore
 
 #: Attributes the mixin adds, copied by ``validate()``.
 _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_key_cb", "ticket_keys", "ticket_key_files",
                   "ticket_seed", "ticket_rotation_period",
-                  "ticket_decrypt_window", "ticket_clock")
+                  "ticket_decrypt_window", "ticket_single_use",
+                  "ticket_clock")
 
 #: Default seconds between automatic key rotations.
 DEFAULT_ROTATION_PERIOD = 3600
@@ -54,6 +56,10 @@ class TicketSettingsMixin(object):
         settings object, as OpenSSL makes random keys for every ``SSL_CTX``.
     ``ticket_key_cb``
         Key callback, see ``SSL_CTX_set_tlsext_ticket_key_cb``.
+    ``ticket_single_use``
+        TLS 1.3 tickets resume at most once: ``True`` for an in-memory
+        store made with these settings, or any store object with a
+        ``claim`` method (see ``_single_use.py``). Default ``None``: off.
     ``ticketLifetime``
         Ticket lifetime in seconds (stock tlslite-ng field).
     ``ticket_clock``
@@ -74,11 +80,13 @@ class TicketSettingsMixin(object):
         self.ticket_seed = None
         self.ticket_rotation_period = DEFAULT_ROTATION_PERIOD
         self.ticket_decrypt_window = None
+        self.ticket_single_use = None
         self.ticket_clock = time.time
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
         self._key_rings = {}
         self._random_seed = os.urandom(32)
+        self._memory_store = None
 
     @property
     def num_tickets(self):
@@ -94,6 +102,7 @@ class TicketSettingsMixin(object):
             setattr(other, name, getattr(self, name))
         other._key_rings = self._key_rings
         other._random_seed = self._random_seed
+        other._memory_store = self._memory_store
 
     def _check_ticket_fields(self):
         for name in ("ticket_gen_cb", "ticket_dec_cb", "ticket_key_cb",
@@ -136,6 +145,20 @@ class TicketSettingsMixin(object):
             ("rotating", _digest(seed), period, window),
             lambda: _rotating_ring(seed, period, window))
 
+    def _resolve_single_use(self):
+        store = self.ticket_single_use
+        if store is None or store is False:
+            return None
+        if store is True:
+            if self._memory_store is None:
+                self._memory_store = MemorySingleUseStore()
+            return self._memory_store
+        if not callable(getattr(store, "claim", None)):
+            raise ValueError("ticket_single_use must be True, None or a store "
+                             "with a claim() method, got {0}".format(
+                                 type(store).__name__))
+        return store
+
     def _cached(self, key, make):
         ring = self._key_rings.get(key)
         if ring is None:
@@ -151,6 +174,7 @@ class TicketSettingsMixin(object):
         other.__dict__.update(plain.__dict__)
         self._copy_ticket_fields(other)
         other.ticket_key_ring = self._resolve_key_ring(other)
+        other.ticket_single_use_store = self._resolve_single_use()
         # tlslite-ng only looks at TLS 1.3 PSK identities when ticketKeys is
         # non-empty; our hooks never use the value itself, and a random one
         # keeps any stock code path from sealing under a known key.

@@ -31,3 +31,6 @@ def make_server(credentials):
     yield start
     for server in servers:
         server.close()
+    # whatever a test did to it, no server may have hit a bug
+    for server in servers:
+        assert server.unexpected_errors() == []

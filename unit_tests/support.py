@@ -53,6 +53,8 @@ class ConnectionRecord(object):
         self.error = None
         self.tickets_sent = 0
         self.version = None
+        #: an exception that is neither a TLS error nor a socket error
+        self.unexpected = None
 
 
 class TicketServer(object):
@@ -112,6 +114,8 @@ class TicketServer(object):
         except (TLSError, OSError) as exc:
             record.error = exc
             record.tickets_sent = conn.tickets_sent
+        except Exception as exc:  # a bug: tests assert there are none
+            record.error = record.unexpected = exc
         finally:
             self.records.append(record)
             sock.close()
@@ -127,6 +131,10 @@ class TicketServer(object):
                 return self.records[-1]
             self._done.wait(0.01)
         raise AssertionError("server recorded no connection")
+
+    def unexpected_errors(self):
+        """Exceptions other than TLS or socket errors, from every connection."""
+        return [r.unexpected for r in self.records if r.unexpected]
 
     def close(self):
         self._done.set()

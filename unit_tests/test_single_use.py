@@ -1,0 +1,81 @@
+"""Single-use TLS 1.3 tickets: a ticket resumes once, then never again."""
+
+import threading
+
+import pytest
+
+import tlslite_tickets as tt
+from support import CallbackLog, PythonSSLClient, ticket_settings
+
+
+def test_replayed_ticket_resumes_once(make_server):
+    log = CallbackLog(ret=tt.SSL_TICKET_RETURN_USE)
+    server = make_server(ticket_settings(log, ticket_single_use=True))
+    client = PythonSSLClient("1.3")
+    first = client.connect(server)
+    assert client.connect(server, session=first.session).resumed
+    replay = client.connect(server, session=first.session)
+    assert not replay.resumed
+    assert replay.tickets == 2  # a full handshake and fresh tickets
+    assert log.statuses[-1] == tt.SSL_TICKET_SUCCESS_RENEW
+
+
+def test_twin_servers_sharing_a_store_refuse_the_replay(make_server):
+    store = tt.MemorySingleUseStore()
+    seed = b"s" * 32
+    one = make_server(ticket_settings(ticket_seed=seed,
+                                      ticket_single_use=store))
+    two = make_server(ticket_settings(ticket_seed=seed,
+                                      ticket_single_use=store))
+    client = PythonSSLClient("1.3")
+    first = client.connect(one)
+    assert client.connect(two, session=first.session).resumed
+    assert not client.connect(one, session=first.session).resumed
+
+
+class BrokenStore(object):
+    def claim(self, ticket_id, expires_at, now):
+        raise ConnectionError("store unreachable")
+
+
+def test_store_failure_fails_closed(make_server):
+    server = make_server(ticket_settings(ticket_single_use=BrokenStore()))
+    client = PythonSSLClient("1.3")
+    first = client.connect(server)
+    result = client.connect(server, session=first.session)
+    assert not result.resumed and result.tickets == 2
+    assert server.last().error is None
+
+
+def test_memory_store_forgets_expired_and_refuses_when_full():
+    store = tt.MemorySingleUseStore(max_entries=2)
+    assert store.claim(b"a", 10, 0) and not store.claim(b"a", 10, 5)
+    assert store.claim(b"b", 20, 5)
+    assert not store.claim(b"c", 30, 5)  # full of live ids: refuse
+    assert store.claim(b"c", 30, 10)  # "a" expired at 10
+    assert not store.claim(b"d", 40, 11)  # "b" and "c" still live
+    assert store.claim(b"a", 40, 21)  # "b" expired: "a" may be seen anew
+    assert len(store) == 2
+
+
+def test_memory_store_is_thread_safe():
+    store = tt.MemorySingleUseStore()
+    wins = []
+
+    def race():
+        wins.append(store.claim(b"same", 100, 0))
+
+    threads = [threading.Thread(target=race) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wins.count(True) == 1
+
+
+def test_bad_store_setting():
+    with pytest.raises(ValueError) as info:
+        ticket_settings(ticket_single_use="yes").validate()
+    assert "ticket_single_use" in str(info.value)
+    with pytest.raises(ValueError):
+        tt.MemorySingleUseStore(max_entries=0)
