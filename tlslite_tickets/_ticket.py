@@ -177,19 +177,24 @@ def _aead(key):
 
 def seal(key, contents):
     """Encrypt ``contents`` under ``key``; return the ticket bytes."""
-    plaintext = contents.encode()
+    return seal_plaintext(key, contents.encode())
+
+
+def seal_plaintext(key, plaintext):
+    """Encrypt raw plaintext bytes under ``key`` (tests forge tickets with
+    a valid tag around malformed plaintext this way)."""
+    size = KEY_NAME_LEN + NONCE_LEN + len(plaintext) + TAG_LEN
+    if size > MAX_TICKET_LEN:
+        # checked before encrypting: no point sealing what cannot be sent
+        raise ValueError("ticket would be {0} bytes, over the {1} byte limit "
+                         "of NewSessionTicket".format(size, MAX_TICKET_LEN))
     nonce = os.urandom(NONCE_LEN)
     if _AESGCM is not None:
         sealed = _aead(key).encrypt(nonce, plaintext, key.name)
     else:
         sealed = bytes(_aead(key).seal(bytearray(nonce), bytearray(plaintext),
                                        bytearray(key.name)))
-    ticket = key.name + nonce + sealed
-    if len(ticket) > MAX_TICKET_LEN:
-        raise ValueError("ticket would be {0} bytes, over the {1} byte limit "
-                         "of NewSessionTicket".format(len(ticket),
-                                                      MAX_TICKET_LEN))
-    return ticket
+    return key.name + nonce + sealed
 
 
 def key_name_of(ticket):
