@@ -13,7 +13,7 @@ EXTRAS_0.8.2 := test
 EXTRAS_0.9.0b2 := test,fast
 PYTEST_FLAGS ?= -q
 
-.PHONY: demo test test-% test-pythons clean
+.PHONY: demo test test-% test-pythons soak fuzz clean
 .PRECIOUS: .venv-%/.ready
 
 .venv-%/.ready: setup.py
@@ -43,5 +43,34 @@ test-pythons:
 	  (cd unit_tests && ../$$dir/bin/python -m pytest $(PYTEST_FLAGS)); \
 	done; done
 
+# The long runs of issue 6: a soak with rotation, and deep fuzzing.
+soak: .venv-0.9.0b2/.ready
+	.venv-0.9.0b2/bin/python scripts/soak.py --clients 8 --resumptions 2000 \
+	    --rotation 3 --pause-every 100 --max-seconds 600
+
+fuzz: .venv-0.9.0b2/.ready
+	cd unit_tests && HYPOTHESIS_PROFILE=deep ../.venv-0.9.0b2/bin/python \
+	    -m pytest -q test_fuzz.py -p no:cacheprovider
+	-.venv-0.9.0b2/bin/pip install $(PIP_FLAGS) atheris && \
+	    .venv-0.9.0b2/bin/python scripts/fuzz_atheris.py -runs=200000
+
 clean:
 	rm -rf .venv-* build *.egg-info unit_tests/.pytest_cache
+
+# Benchmarks (scripts/bench.py): ours vs stock tlslite-ng vs openssl s_server,
+# written to bench-results/bench.{json,png}. A venv of its own, so that
+# matplotlib (for the PNG) never becomes a dependency of the package or tests.
+.PHONY: bench bench-smoke
+
+.venv-bench/.ready: setup.py
+	rm -rf .venv-bench
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install $(PIP_FLAGS) "tlslite-ng==0.9.0b2" -e ".[fast]" matplotlib
+	touch $@
+
+bench: .venv-bench/.ready
+	.venv-bench/bin/python scripts/bench.py
+
+# A few iterations of every row, to check the benchmark still runs.
+bench-smoke: .venv-bench/.ready
+	.venv-bench/bin/python scripts/bench.py --smoke
