@@ -13,7 +13,7 @@ EXTRAS_0.8.2 := test
 EXTRAS_0.9.0b2 := test,fast
 PYTEST_FLAGS ?= -q
 
-.PHONY: demo test test-% test-pythons soak fuzz clean
+.PHONY: demo test test-% test-pythons soak fuzz tools clean
 .PRECIOUS: .venv-%/.ready
 
 .venv-%/.ready: setup.py
@@ -25,9 +25,14 @@ PYTEST_FLAGS ?= -q
 demo: .venv-0.8.2/.ready
 	.venv-0.8.2/bin/python scripts/demo.py
 
-test-%: .venv-%/.ready
+# gnutls-cli and redis-server, from Debian, if missing (needs root)
+tools:
+	sh scripts/ensure_tools.sh
+
+test-%: .venv-%/.ready tools
 	@echo "== tlslite-ng $* =="
-	cd unit_tests && ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
+	cd unit_tests && TLSLITE_TICKETS_REQUIRE_TOOLS=1 \
+	    ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
 
 test: $(addprefix test-,$(TLSLITE_VERSIONS))
 

@@ -1,5 +1,8 @@
 """Fixtures: a certificate made at test time, and loopback ticket servers."""
 
+import os
+import shutil
+
 import pytest
 
 from support import TicketServer, load_credentials, make_certificate
@@ -34,3 +37,16 @@ def make_server(credentials):
     # whatever a test did to it, no server may have hit a bug
     for server in servers:
         assert server.unexpected_errors() == []
+
+
+def require_tool(name):
+    """Skip a test whose system tool is missing, except under ``make test``
+    (which installs the tools and sets TLSLITE_TICKETS_REQUIRE_TOOLS=1):
+    there a missing tool fails the run instead of hiding a test."""
+    if shutil.which(name):
+        return
+    message = "{0} is missing: scripts/ensure_tools.sh installs it".format(
+        name)
+    if os.environ.get("TLSLITE_TICKETS_REQUIRE_TOOLS"):
+        pytest.fail(message)
+    pytest.skip(message)

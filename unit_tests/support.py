@@ -327,3 +327,31 @@ class FakeClock(object):
 
     def advance(self, seconds):
         self.now += seconds
+
+
+class GnuTLSClient(object):
+    """``gnutls-cli --resume``: a full handshake, then a resumption.
+
+    Its debug log (-d 4) names every NewSessionTicket; stdout and stderr
+    interleave unpredictably, so only totals over both connections count.
+    """
+
+    name = "gnutls-cli"
+
+    def __init__(self, version):
+        self.priority = "NORMAL:-VERS-ALL:+VERS-TLS" + version
+
+    def connect_twice(self, server, sni="localhost"):
+        """Return (resumed on the second connection, total tickets)."""
+        server.expect_connection()
+        server.expect_connection()
+        out = subprocess.run(
+            ["gnutls-cli", "-d", "4", "--insecure", "--resume",
+             "--priority", self.priority, "--sni-hostname", sni,
+             "-p", str(server.port), HOST],
+            input=b"ping\n", capture_output=True, timeout=TIMEOUT)
+        text = (out.stdout + out.stderr).decode("latin-1")
+        tickets = sum(1 for line in text.splitlines()
+                      if "NEW SESSION TICKET" in line and "was received" in
+                      line)
+        return "This is a resumed session" in text, tickets, text
