@@ -359,7 +359,7 @@ class TicketHandshake(object):
         session = Session()
         chain = None
         if contents.client_certs:
-            chain = X509CertChain([X509().parseBinary(bytearray(der))
+            chain = X509CertChain([_parse_certificate(der)
                                    for der in contents.client_certs])
         session.create(bytearray(contents.secret), bytearray(0),
                        contents.cipher_suite, "", chain, None, None, False,
@@ -368,6 +368,13 @@ class TicketHandshake(object):
                        extendedMasterSecret=contents.ems, ec_point_format=0)
         session.ticket_appdata = contents.appdata
         return session
+
+
+def _parse_certificate(der):
+    # X509.parseBinary() fills the object in and returns None
+    cert = X509()
+    cert.parseBinary(bytearray(der))
+    return cert
 
 
 def _safe_shape(answer):

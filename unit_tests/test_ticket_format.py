@@ -95,3 +95,17 @@ def test_expiry():
 def test_repr_hides_secret():
     text = repr(contents(secret=b"\xab" * 32))
     assert "abab" not in text and "\\xab" not in text
+
+
+def test_client_certificates_come_back_as_certificates(cert_files):
+    from tlslite.api import X509CertChain
+    from tlslite_tickets._handshake import TicketHandshake
+
+    chain = X509CertChain()
+    with open(cert_files[0]) as handle:
+        chain.parsePemList(handle.read())
+    der = bytes(chain.x509List[0].writeBytes())
+    session = TicketHandshake._session_of(contents(client_certs=[der, der]))
+    certs = session.clientCertChain.x509List
+    assert [bytes(c.writeBytes()) for c in certs] == [der, der]
+    assert session.clientCertChain.getNumCerts() == 2
