@@ -15,7 +15,8 @@ setup(
     install_requires=["tlslite-ng>=0.8.2,<0.9.1", "ecdsa>=0.18"],
     extras_require={
         "fast": ["cryptography>=3.4"],
-        "test": ["pytest", "coverage", "hypothesis"],
+        "redis": ["redis>=4.2"],
+        "test": ["pytest", "coverage", "hypothesis", "redis>=4.2"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -5,6 +5,8 @@ Public API (see README for the OpenSSL name of each)::
     TicketHandshakeSettings, TicketSettingsMixin   settings with ticket fields
     TicketTLSConnection                            server connection
     TicketKey, KeyRing, RotatingKeyRing, KeyFileRing    ticket keys
+    MemorySingleUseStore, RedisSingleUseStore      single-use TLS 1.3 tickets
+    RedisSessionCache                              TLS 1.2 session-ID cache
     TicketStatus, TicketReturn, SSL_TICKET_*       callback values
     SSL_CTX_set_session_ticket_cb and friends      OpenSSL names
 """
@@ -21,6 +23,8 @@ from ._keys import KeyRing, TicketKey
 from ._rotation import RotatingKeyRing
 from ._settings import TicketHandshakeSettings, TicketSettingsMixin
 from ._single_use import MemorySingleUseStore
+from ._redis_cache import RedisSessionCache
+from ._redis_store import RedisSingleUseStore, RedisUnavailable
 from ._hooks import CHECKED_TLSLITE_VERSIONS
 from ._connection import TicketTLSConnection
 from ._ticket import AEAD_BACKEND, TicketContents, TicketDecodeError
