@@ -36,11 +36,10 @@ import hmac
 import os
 import time
 
-from tlslite.utils.cipherfactory import createAESGCM
-
-from . import _ticket
 from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, LOGGER, OutageGuard,
-                            RedisUnavailable, describe_client, make_client)
+                            RedisBacked, RedisUnavailable, describe_client,
+                            make_client)
+from ._ticket import aead_open, aead_seal
 from ._session_state import (SessionDecodeError, decode_session,
                              encode_session)
 
@@ -54,7 +53,7 @@ DEFAULT_LIFETIME = 14400
 MIN_SECRET_LEN = 16
 
 
-class RedisSessionCache(object):
+class RedisSessionCache(RedisBacked):
     """tlslite-ng ``sessionCache`` whose sessions live, sealed, in Redis.
 
     ``client_or_url``: a ``redis://`` URL (a client with short timeouts and
@@ -162,33 +161,18 @@ class RedisSessionCache(object):
 
     def _seal(self, key, plaintext):
         nonce = os.urandom(_NONCE_LEN)
-        aad = _VERSION + key
-        if _ticket._AESGCM is not None:
-            sealed = _ticket._AESGCM(self._aead_key).encrypt(nonce, plaintext,
-                                                              aad)
-        else:
-            sealed = bytes(createAESGCM(bytearray(self._aead_key)).seal(
-                bytearray(nonce), bytearray(plaintext), bytearray(aad)))
-        return _VERSION + nonce + sealed
+        return _VERSION + nonce + aead_seal(self._aead_key, nonce, plaintext,
+                                            _VERSION + key)
 
     def _open(self, key, value):
         value = bytes(value)
         if len(value) < 1 + _NONCE_LEN + 16 or value[:1] != _VERSION:
             raise SessionDecodeError("not a sealed session")
         nonce, sealed = value[1:1 + _NONCE_LEN], value[1 + _NONCE_LEN:]
-        aad = _VERSION + key
-        if _ticket._AESGCM is not None:
-            try:
-                return _ticket._AESGCM(self._aead_key).decrypt(nonce, sealed,
-                                                               aad)
-            except _ticket._InvalidTag:
-                raise SessionDecodeError("entry does not authenticate") \
-                    from None
-        plaintext = createAESGCM(bytearray(self._aead_key)).open(
-            bytearray(nonce), bytearray(sealed), bytearray(aad))
+        plaintext = aead_open(self._aead_key, nonce, sealed, _VERSION + key)
         if plaintext is None:
             raise SessionDecodeError("entry does not authenticate")
-        return bytes(plaintext)
+        return plaintext
 
     def _log_bad_entry(self, exc):
         # a wrong secret on one server would otherwise only show as misses;
@@ -198,22 +182,6 @@ class RedisSessionCache(object):
         level("session cache %r: an entry could not be opened (%s); "
               "do all servers share the same secret?", self.namespace, exc)
 
-    @property
-    def available(self):
-        """False while Redis is known to be down."""
-        return not self._guard.down
-
-    @property
-    def outages(self):
-        """How many outages this cache has seen (each logged once)."""
-        return self._guard.outages
-
-    def __bool__(self):
-        # tlslite-ng writes ``if sessionCache:``; never look empty
-        return True
-
     def __repr__(self):
-        return ("RedisSessionCache(namespace={0!r}, redis={1}, lifetime={2}, "
-                "{3})".format(self.namespace, describe_client(self.client),
-                              self.lifetime,
-                              "down" if self._guard.down else "up"))
+        return "RedisSessionCache({0}, lifetime={1})".format(
+            self._describe(), self.lifetime)

@@ -155,6 +155,30 @@ class OutageGuard(object):
                     "failed meanwhile)", self.what, seconds, failures)
 
 
+class RedisBacked(object):
+    """What a Redis-backed store shares: its client, namespace and outage
+    state (``self.client``, ``self.namespace``, ``self._guard``)."""
+
+    @property
+    def available(self):
+        """False while Redis is known to be down."""
+        return not self._guard.down
+
+    @property
+    def outages(self):
+        """How many outages this object has seen (each logged once)."""
+        return self._guard.outages
+
+    def __bool__(self):
+        # tlslite-ng writes ``if sessionCache:``; never look empty
+        return True
+
+    def _describe(self):
+        return "namespace={0!r}, redis={1}, {2}".format(
+            self.namespace, describe_client(self.client),
+            "down" if self._guard.down else "up")
+
+
 def _short(exc, limit=200):
     text = str(exc)
     return text if len(text) <= limit else text[:limit] + "..."

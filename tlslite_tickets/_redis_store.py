@@ -32,7 +32,8 @@ import math
 import numbers
 
 from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, OutageGuard,
-                            RedisUnavailable, describe_client, make_client)
+                            RedisBacked, RedisUnavailable, describe_client,
+                            make_client)
 
 __all__ = ["RedisSingleUseStore", "RedisUnavailable"]
 
@@ -40,7 +41,7 @@ __all__ = ["RedisSingleUseStore", "RedisUnavailable"]
 DEFAULT_SKEW_MARGIN = 60.0
 
 
-class RedisSingleUseStore(object):
+class RedisSingleUseStore(RedisBacked):
     """A single-use store in Redis, shared by every server that uses it.
 
     ``client_or_url``: a ``redis://`` (or ``rediss://``, ``unix://``) URL,
@@ -92,20 +93,7 @@ class RedisSingleUseStore(object):
         # redis-py: True when set, None when the key existed
         return bool(answer)
 
-    @property
-    def available(self):
-        """False while Redis is known to be down."""
-        return not self._guard.down
 
-    @property
-    def outages(self):
-        """How many outages this store has seen (each logged once)."""
-        return self._guard.outages
-
-    def __bool__(self):
-        return True
 
     def __repr__(self):
-        return "RedisSingleUseStore(namespace={0!r}, redis={1}, {2})".format(
-            self.namespace, describe_client(self.client),
-            "down" if self._guard.down else "up")
+        return "RedisSingleUseStore({0})".format(self._describe())

@@ -169,10 +169,26 @@ class _Reader(object):
         return self.take(int.from_bytes(self.take(length_bytes), "big"))
 
 
-def _aead(key):
+def aead_seal(key, nonce, plaintext, aad):
+    """AES-256-GCM encrypt with the active backend (both give the same
+    bytes); ``key`` is the raw 32-byte AEAD key."""
     if _AESGCM is not None:
-        return _AESGCM(key.aead_key)
-    return createAESGCM(bytearray(key.aead_key))
+        return _AESGCM(key).encrypt(nonce, plaintext, aad)
+    return bytes(createAESGCM(bytearray(key)).seal(
+        bytearray(nonce), bytearray(plaintext), bytearray(aad)))
+
+
+def aead_open(key, nonce, sealed, aad):
+    """AES-256-GCM decrypt; the plaintext, or ``None`` if the tag (compared
+    in constant time by either backend) does not authenticate."""
+    if _AESGCM is not None:
+        try:
+            return _AESGCM(key).decrypt(nonce, sealed, aad)
+        except _InvalidTag:
+            return None
+    plaintext = createAESGCM(bytearray(key)).open(
+        bytearray(nonce), bytearray(sealed), bytearray(aad))
+    return None if plaintext is None else bytes(plaintext)
 
 
 def seal(key, contents):
@@ -189,12 +205,8 @@ def seal_plaintext(key, plaintext):
         raise ValueError("ticket would be {0} bytes, over the {1} byte limit "
                          "of NewSessionTicket".format(size, MAX_TICKET_LEN))
     nonce = os.urandom(NONCE_LEN)
-    if _AESGCM is not None:
-        sealed = _aead(key).encrypt(nonce, plaintext, key.name)
-    else:
-        sealed = bytes(_aead(key).seal(bytearray(nonce), bytearray(plaintext),
-                                       bytearray(key.name)))
-    return key.name + nonce + sealed
+    return key.name + nonce + aead_seal(key.aead_key, nonce, plaintext,
+                                        key.name)
 
 
 def key_name_of(ticket):
@@ -214,14 +226,7 @@ def open_ticket(key, ticket):
         raise TicketDecodeError("ticket is under another key name")
     nonce = ticket[KEY_NAME_LEN:KEY_NAME_LEN + NONCE_LEN]
     sealed = ticket[KEY_NAME_LEN + NONCE_LEN:]
-    if _AESGCM is not None:
-        try:
-            plaintext = _aead(key).decrypt(nonce, sealed, key.name)
-        except _InvalidTag:
-            raise TicketDecodeError("ticket does not authenticate") from None
-    else:
-        plaintext = _aead(key).open(bytearray(nonce), bytearray(sealed),
-                                    bytearray(key.name))
-        if plaintext is None:
-            raise TicketDecodeError("ticket does not authenticate")
+    plaintext = aead_open(key.aead_key, nonce, sealed, key.name)
+    if plaintext is None:
+        raise TicketDecodeError("ticket does not authenticate")
     return TicketContents.decode(plaintext)
