@@ -28,6 +28,7 @@ handshake turns into status NO_DECRYPT.
 
 import os
 import struct
+import threading
 
 from tlslite.utils.cipherfactory import createAESGCM
 
@@ -169,13 +170,40 @@ class _Reader(object):
         return self.take(int.from_bytes(self.take(length_bytes), "big"))
 
 
+_local = threading.local()
+_MAX_CACHED_CIPHERS = 64
+
+
+def _cipher(key):
+    """The AES-GCM object for a raw key, made once per key and thread.
+
+    Making one costs two AES key schedules (and, in pure Python, a GHASH
+    table): about half of a pure-Python seal. tlslite-ng's objects keep
+    per-call counter state, so each thread has its own.
+    """
+    cache = getattr(_local, "ciphers", None)
+    if cache is None:
+        cache = _local.ciphers = {}
+    slot = (_AESGCM is None, key)
+    cipher = cache.get(slot)
+    if cipher is None:
+        if len(cache) >= _MAX_CACHED_CIPHERS:
+            cache.clear()
+        if _AESGCM is not None:
+            cipher = _AESGCM(key)
+        else:
+            cipher = createAESGCM(bytearray(key))
+        cache[slot] = cipher
+    return cipher
+
+
 def aead_seal(key, nonce, plaintext, aad):
     """AES-256-GCM encrypt with the active backend (both give the same
     bytes); ``key`` is the raw 32-byte AEAD key."""
     if _AESGCM is not None:
-        return _AESGCM(key).encrypt(nonce, plaintext, aad)
-    return bytes(createAESGCM(bytearray(key)).seal(
-        bytearray(nonce), bytearray(plaintext), bytearray(aad)))
+        return _cipher(key).encrypt(nonce, plaintext, aad)
+    return bytes(_cipher(key).seal(bytearray(nonce), bytearray(plaintext),
+                                   bytearray(aad)))
 
 
 def aead_open(key, nonce, sealed, aad):
@@ -183,11 +211,11 @@ def aead_open(key, nonce, sealed, aad):
     in constant time by either backend) does not authenticate."""
     if _AESGCM is not None:
         try:
-            return _AESGCM(key).decrypt(nonce, sealed, aad)
+            return _cipher(key).decrypt(nonce, sealed, aad)
         except _InvalidTag:
             return None
-    plaintext = createAESGCM(bytearray(key)).open(
-        bytearray(nonce), bytearray(sealed), bytearray(aad))
+    plaintext = _cipher(key).open(bytearray(nonce), bytearray(sealed),
+                                  bytearray(aad))
     return None if plaintext is None else bytes(plaintext)
 
 
