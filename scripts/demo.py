@@ -11,17 +11,14 @@ With --serve PORT it only runs the server, for openssl s_client:
 """
 
 import argparse
-import os
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
 
-from tlslite.api import X509CertChain, parsePEMKey
-
 import tlslite_tickets as tt
+from tlslite_tickets._selfsigned import load_credentials, make_self_signed
 
 HOST = "127.0.0.1"
 
@@ -62,21 +59,6 @@ class DemoCallbacks(object):
         say("server", "dec_cb: key name {0}, status {1}{2} -> {3}".format(
             keyname.hex() or "(none)", status.name, detail, ret.name))
         return ret
-
-
-def make_credentials(directory):
-    cert = os.path.join(directory, "cert.pem")
-    key = os.path.join(directory, "key.pem")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-         "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-         "-days", "1", "-subj", "/CN=localhost"],
-        check=True, capture_output=True)
-    chain = X509CertChain()
-    with open(cert) as handle:
-        chain.parsePemList(handle.read())
-    with open(key) as handle:
-        return chain, parsePEMKey(handle.read(), private=True)
 
 
 def serve(listener, credentials, settings, quiet=False):
@@ -192,7 +174,7 @@ def main(argv=None):
                              "(0 picks a free port)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
-        credentials = make_credentials(directory)
+        credentials = load_credentials(*make_self_signed(directory))
         if args.serve is not None:
             return run_server(credentials, args.serve)
         return 1 if run_demo(credentials) else 0

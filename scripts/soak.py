@@ -16,10 +16,8 @@ import argparse
 import collections
 import json
 import multiprocessing
-import os
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -163,30 +161,15 @@ def client_main(port, index, count, deadline, results, pause_every, pause):
     results.put(dict(tally))
 
 
-def make_credentials(directory):
-    from tlslite.api import X509CertChain, parsePEMKey
-
-    cert = os.path.join(directory, "cert.pem")
-    key = os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
-                   check=True, capture_output=True)
-    chain = X509CertChain()
-    with open(cert) as handle:
-        chain.parsePemList(handle.read())
-    with open(key) as handle:
-        return chain, parsePEMKey(handle.read(), private=True)
-
-
 def run(clients, resumptions, rotation, window, max_seconds, pause_every=0,
         pause=None):
     """Run the soak; return the report as a dict."""
     import tlslite_tickets as tt
+    from tlslite_tickets._selfsigned import load_credentials, make_self_signed
 
     stats = Stats()
     with tempfile.TemporaryDirectory() as directory:
-        credentials = make_credentials(directory)
+        credentials = load_credentials(*make_self_signed(directory))
         port, stop = start_server(
             {"ticket_rotation_period": rotation,
              "ticket_decrypt_window": window}, stats, credentials)

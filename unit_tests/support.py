@@ -6,42 +6,22 @@ own client, Python's ``ssl`` (OpenSSL), ``openssl s_client`` and, where
 installed, ``gnutls-cli``.
 """
 
-import os
 import socket
 import ssl
 import subprocess
 import threading
 
-from tlslite.api import (HandshakeSettings, TLSConnection, X509CertChain,
-                         parsePEMKey)
+from tlslite.api import HandshakeSettings, TLSConnection
 from tlslite.errors import TLSError
 
 import tlslite_tickets as tt
+# the tests' self-signed certificate, under the names conftest.py and
+# test_cli_server.py import
+from tlslite_tickets._selfsigned import (  # noqa: F401
+    load_credentials, make_self_signed as make_certificate)
 
 HOST = "127.0.0.1"
 TIMEOUT = 20
-
-
-def make_certificate(directory):
-    """Create a self-signed ECDSA P-256 certificate for localhost."""
-    cert = os.path.join(directory, "cert.pem")
-    key = os.path.join(directory, "key.pem")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-         "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-         "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost"],
-        check=True, capture_output=True)
-    return cert, key
-
-
-def load_credentials(cert, key):
-    chain = X509CertChain()
-    with open(cert) as handle:
-        chain.parsePemList(handle.read())
-    with open(key) as handle:
-        private = parsePEMKey(handle.read(), private=True)
-    return chain, private
 
 
 class ConnectionRecord(object):
