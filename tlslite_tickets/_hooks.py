@@ -210,8 +210,11 @@ class TicketHooks(TLSConnection):
                      if ident is identity)
 
         def verify_binder(psk, prf):
-            # RFC 8446 4.2.11: a bad binder is decrypt_error (tlslite-ng
-            # would send illegal_parameter), so check it here first
+            # Checked here, before tlslite-ng checks it again (~0.1 ms), for
+            # two reasons: RFC 8446 4.2.11 wants decrypt_error (tlslite-ng
+            # sends illegal_parameter), and a single-use store must only be
+            # asked once the binder is known good, or a forged ClientHello
+            # carrying a stolen ticket could burn it.
             try:
                 HandshakeHelpers.verify_binder(
                     hello, self._pre_client_hello_handshake_hash, index,

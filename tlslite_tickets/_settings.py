@@ -87,6 +87,7 @@ class TicketSettingsMixin(object):
         self._key_rings = {}
         self._random_seed = os.urandom(32)
         self._memory_store = None
+        self._gate_keys = [bytearray(os.urandom(32))]
 
     @property
     def num_tickets(self):
@@ -103,6 +104,7 @@ class TicketSettingsMixin(object):
         other._key_rings = self._key_rings
         other._random_seed = self._random_seed
         other._memory_store = self._memory_store
+        other._gate_keys = self._gate_keys
 
     def _check_ticket_fields(self):
         for name in ("ticket_gen_cb", "ticket_dec_cb", "ticket_key_cb",
@@ -179,7 +181,7 @@ class TicketSettingsMixin(object):
         # non-empty; our hooks never use the value itself, and a random one
         # keeps any stock code path from sealing under a known key.
         if not other.ticketKeys:
-            other.ticketKeys = [bytearray(os.urandom(32))]
+            other.ticketKeys = self._gate_keys
         return other
 
 
