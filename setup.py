@@ -18,6 +18,9 @@ setup(
         "redis": ["redis>=4.2"],
         "test": ["pytest", "coverage", "hypothesis", "redis>=4.2"],
     },
+    entry_points={"console_scripts": [
+        "tlslite-tickets=tlslite_tickets.__main__:main",
+    ]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Security :: Cryptography",
