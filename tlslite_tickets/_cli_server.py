@@ -23,6 +23,8 @@ from tlslite.constants import CipherSuite
 from tlslite.utils.dns_utils import is_valid_hostname
 
 from . import _cli_common as common
+from ._cli_workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
+                           start_worker)
 from ._connection import TicketTLSConnection
 from ._settings import TicketHandshakeSettings
 
@@ -89,6 +91,7 @@ def build_parser(prog="tlslite_tickets server"):
         "default 3600)")
     add("--trace", action="store_true", help="log every ticket decision "
         "(logger tlslite_tickets.trace) to stderr")
+    add_fleet_flags(parser)
     return parser
 
 
@@ -158,6 +161,7 @@ def set_ticket_keys(settings, args):
             raise common.CliError("--ticket-seed must be hex")
     if args.rotation_period is not None:
         settings.ticket_rotation_period = args.rotation_period
+    prepare_fleet(settings, args)
 
 
 class TicketServerMixIn(object):
@@ -166,6 +170,7 @@ class TicketServerMixIn(object):
     daemon_threads = True  # a stop never waits for a slow client
     block_on_close = False
     allow_reuse_address = True
+    tag = ""  # "worker N: " with --workers
 
     def finish_request(self, sock, client_address):
         peer = "{0}:{1}".format(*client_address[:2])
@@ -183,8 +188,8 @@ class TicketServerMixIn(object):
             self.RequestHandlerClass(conn, client_address, self)
             conn.close()
         except Exception as exc:  # one client must never stop the server
-            common.say("{0}: {1} failed: {2}".format(peer, phase,
-                                                     _describe(exc)))
+            common.say("{0}{1}: {2} failed: {3}".format(
+                self.tag, peer, phase, _describe(exc)))
 
     def handshake(self, conn, peer):
         opts = self.options
@@ -202,8 +207,8 @@ class TicketServerMixIn(object):
                 pass  # TLS 1.2, or a client without PHA: go on without it
         conn.ignoreAbruptClose = True
         appdata = self.settings.ticket_cb_arg.offered.get(conn)
-        common.say("{0}: {1} {2}, resumed: {3}, tickets sent: {4}{5}".format(
-            peer, conn.getVersionName(),
+        common.say("{0}{1}: {2} {3}, resumed: {4}, tickets sent: {5}{6}"
+                   .format(self.tag, peer, conn.getVersionName(),
             CipherSuite.ietfNames.get(conn.session.cipherSuite, "?"),
             "yes" if conn.resumed else "no", conn.tickets_sent,
             ", ticket appdata: {0!r}".format(appdata) if appdata else ""))
@@ -286,6 +291,12 @@ def main(argv, prog="tlslite_tickets server"):
             "echo" if args.echo else "HTTP", host, port))
         if not args.echo:
             common.say("Serving files from {0}".format(server.directory))
+        if args.workers > 1:
+            serve_in_workers(server, args.workers,
+                             functools.partial(start_worker, server),
+                             _describe)
+            return 0
+        start_worker(server, None)
         server.serve_forever()
     except _Stop as stop:
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -153,13 +153,16 @@ class PythonSSLClient(object):
                 msg_type == ssl._TLSMessageType.NEWSESSION_TICKET:
             self._tickets.append(bytes(data))
 
+    #: what the client sends; the server answers and closes
+    request = b"ping"
+
     def connect(self, server, session=None, sni="localhost"):
         del self._tickets[:]
         server.expect_connection()
         raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
         with self.context.wrap_socket(raw, server_hostname=sni,
                                       session=session) as sock:
-            sock.sendall(b"ping")
+            sock.sendall(self.request)
             reply = _read_all(sock)
             return ClientResult(sock.session_reused, len(self._tickets),
                                 sock.session, reply)

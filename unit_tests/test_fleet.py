@@ -1,0 +1,140 @@
+"""A fleet: `server --workers 4 --redis URL --single-use`, a real Redis.
+
+The server runs in HTTP mode (it answers one request and closes); clients
+send ``GET /``.
+
+Each connection's summary line says which worker served it, so the tests
+can see a ticket issued by one process resume in another, a replayed
+TLS 1.3 ticket resume once across processes, TLS 1.2 session IDs resume
+across processes, and Redis going away and coming back.
+"""
+
+import os
+import queue
+import re
+import ssl
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from redis_fixture import redis_server  # noqa: F401  (a fixture)
+from support import TIMEOUT, PythonSSLClient
+
+LINE = re.compile(r"^worker (\d+): [\d.:]+: (TLS 1\.[23]) \S+, resumed: "
+                  r"(yes|no), tickets sent: (\d+)")
+
+
+class Fleet(object):
+    """The server processes, seen through their summary lines."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = queue.Queue()
+        # "I am an HTTP test server, I will listen on 127.0.0.1:PORT"
+        ready = proc.stdout.readline().decode().strip()
+        self.port = int(re.search(r":(\d+)$", ready).group(1))
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            self.lines.put(raw.decode().rstrip())
+
+    def expect_connection(self):
+        pass
+
+    def served_by(self):
+        """(worker, resumed) of the next connection summary line."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            match = LINE.match(self.lines.get(timeout=TIMEOUT))
+            if match:
+                return int(match.group(1)), match.group(3) == "yes"
+        raise AssertionError("no summary line from the fleet")
+
+    def connect(self, client, session=None):
+        result = client.connect(self, session=session)
+        worker, resumed = self.served_by()
+        assert resumed == result.resumed
+        return result, worker
+
+
+@pytest.fixture
+def fleet(redis_server, cert_files, tmp_path):  # noqa: F811
+    cert, key = cert_files
+    (tmp_path / "index.html").write_text("fleet")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tlslite_tickets", "server", "127.0.0.1:0",
+         "-c", cert, "-k", key, "-d", str(tmp_path), "--workers", "4",
+         "--single-use", "--redis", redis_server.url,
+         "--ticket-seed", os.urandom(32).hex()],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    fleet = Fleet(proc)
+    yield fleet
+    proc.terminate()
+    assert proc.wait(TIMEOUT) == 0
+
+
+def http_client(version):
+    client = PythonSSLClient(version)
+    client.request = b"GET / HTTP/1.0\r\n\r\n"
+    return client
+
+
+def _resume_across_workers(fleet, client, attempts=24):
+    """Resume again and again; return how many resumed on a worker other
+    than the one that issued the ticket (or session ID) offered."""
+    first, issuer = fleet.connect(client)
+    session, crossed = first.session, 0
+    for _ in range(attempts):
+        result, worker = fleet.connect(client, session=session)
+        assert result.resumed
+        crossed += worker != issuer
+        if result.tickets:  # a new ticket: this worker issued it
+            issuer, session = worker, result.session
+        if crossed >= 3:
+            break
+    return crossed
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_tickets_resume_on_other_workers(fleet, version):
+    assert _resume_across_workers(fleet, http_client(version)) >= 3
+
+
+def test_tls12_session_ids_resume_on_other_workers(fleet):
+    client = http_client("1.2")
+    client.context.options |= ssl.OP_NO_TICKET  # session IDs only
+    assert _resume_across_workers(fleet, client) >= 3
+
+
+def test_replayed_tls13_ticket_resumes_once_across_workers(fleet):
+    client = http_client("1.3")
+    first, _ = fleet.connect(client)
+    outcomes = [fleet.connect(client, session=first.session)
+                for _ in range(12)]
+    assert sum(result.resumed for result, _ in outcomes) == 1
+    assert len({worker for _, worker in outcomes}) >= 2
+
+
+def test_redis_outage_costs_resumptions_only(fleet, redis_server):  # noqa
+    tls13, tls12 = http_client("1.3"), http_client("1.2")
+    tls12.context.options |= ssl.OP_NO_TICKET
+    before13, _ = fleet.connect(tls13)
+    before12, _ = fleet.connect(tls12)
+
+    redis_server.kill()
+    during13, _ = fleet.connect(tls13, session=before13.session)
+    during12, _ = fleet.connect(tls12, session=before12.session)
+    # no resumption (fail closed), but full handshakes and fresh tickets
+    assert not during13.resumed and during13.tickets == 2
+    assert not during12.resumed and b"fleet" in during12.reply
+
+    redis_server.start()
+    time.sleep(1.2)  # each worker retries Redis at most once a second
+    for _ in range(6):  # whichever workers answer, all are back
+        fresh, _ = fleet.connect(tls13)
+        again, _ = fleet.connect(tls13, session=fresh.session)
+        assert again.resumed
