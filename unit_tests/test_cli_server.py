@@ -451,3 +451,17 @@ def test_key_flags_survive_a_restart(workdir, flags):
                            "--ticket-key-file" in flags)
     finally:
         assert second.stop() == 0
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_two_processes_with_one_seed_resume_each_others_tickets(
+        servers, workdir, version):
+    seed = os.urandom(32).hex()
+    one = servers("--ticket-seed", seed)
+    two = servers("--ticket-seed", seed, "--rotation-period", "3600")
+    stranger = servers("--ticket-seed", os.urandom(32).hex())
+    name = "seed-{0}.pem".format(version)
+    first = s_client(one.port, version, workdir, sess_out=name)
+    assert not first.resumed and first.tickets
+    assert s_client(two.port, version, workdir, sess_in=name).resumed
+    assert not s_client(stranger.port, version, workdir, sess_in=name).resumed
