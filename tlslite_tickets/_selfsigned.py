@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-from tlslite.api import X509CertChain, parsePEMKey
+from ._cli_common import load_credentials as load_pairs
 
 #: Days the certificate is valid: long enough for any test run, no more.
 VALID_DAYS = 2
@@ -43,10 +43,7 @@ def make_self_signed(directory, name="localhost"):
 
 
 def load_credentials(cert_path, key_path):
-    """``(X509CertChain, private key)``, tlslite-ng objects, from PEM files."""
-    chain = X509CertChain()
-    with open(cert_path) as handle:
-        chain.parsePemList(handle.read())
-    with open(key_path) as handle:
-        private = parsePEMKey(handle.read(), private=True)
-    return chain, private
+    """``(X509CertChain, private key)``, tlslite-ng objects, from PEM files
+    (the server command's own loader, so both read PEM the same way)."""
+    chain, key, _ = load_pairs([cert_path], [key_path])
+    return chain, key
