@@ -24,8 +24,7 @@ class TicketTLSConnection(TicketHooks):
         Mirrors ``SSL_new_session_ticket``: returns 1 when queued, 0 on
         TLS 1.2, on a client, or before the handshake has completed.
         """
-        if self._client or self.closed or self._ticket_state is None or \
-                self.version <= (3, 3):
+        if not self._tls13_server_ready():
             return 0
         self._pending_tickets += 1
         return 1

@@ -17,12 +17,13 @@ method                                    why
 ``_serverGetClientHello``                 create the per-handshake state; learn
                                           that a TLS 1.2 handshake is a full one
 ``_getMsg``                               see each ClientHello as it is parsed
-                                          (only for ``client_hello`` reads)
+                                          (and, while tracing, every message)
 ``_ticket_to_session``                    TLS 1.2 SessionTicket extension
 ``_serverTLS13Handshake``                 TLS 1.3: the cipher suite in use
 ``_tryDecrypt``                           TLS 1.3: one PSK identity
 ``_sendMsg``                              TLS 1.2 ServerHello: add or remove
-                                          the empty SessionTicket extension
+                                          the empty SessionTicket extension;
+                                          trace sent messages
 ``_sendFinished``                         TLS 1.2: whether a NewSessionTicket
                                           goes before ChangeCipherSpec
 ``_serverSendTickets``                    build and send NewSessionTickets
@@ -30,9 +31,9 @@ method                                    why
                                           ``tlslite_tickets.trace`` logger is on)
 ========================================  ====================================
 
-Called: ``_queue_flush``, ``_sendError`` and the
-attribute ``_pre_client_hello_handshake_hash`` (binder check), plus the
-public ``HandshakeHelpers.verify_binder``.
+Called: ``_queue_flush``, ``_sendError``; read: the attributes ``_client``
+and ``_pre_client_hello_handshake_hash`` (binder check); plus the public
+``HandshakeHelpers.verify_binder``.
 """
 
 import collections
@@ -264,6 +265,11 @@ class TicketHooks(TLSConnection):
         if queued:
             for result in self._queue_flush():
                 yield result
+
+    def _tls13_server_ready(self):
+        """A TLS 1.3 server connection whose handshake has completed."""
+        return not self._client and not self.closed and \
+            self._ticket_state is not None and self.version > (3, 3)
 
     def _send_pending_tickets(self):
         """Send tickets queued by SSL_new_session_ticket (TLS 1.3)."""
