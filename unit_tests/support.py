@@ -46,11 +46,12 @@ class TicketServer(object):
     """
 
     def __init__(self, credentials, settings, connection_class=None,
-                 family=socket.AF_INET):
+                 family=socket.AF_INET, threaded=False):
         self.chain, self.key = credentials
         self.settings = settings
         self.connection_class = connection_class or tt.TicketTLSConnection
         self.after_handshake = None
+        self.threaded = threaded  # a thread per connection, as real servers
         self.records = []
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -72,7 +73,11 @@ class TicketServer(object):
                 continue
             except OSError:
                 return
-            self._handle(sock)
+            if self.threaded:
+                threading.Thread(target=self._handle, args=(sock,),
+                                 daemon=True).start()
+            else:
+                self._handle(sock)
 
     def _handle(self, sock):
         sock.settimeout(TIMEOUT)
