@@ -357,12 +357,10 @@ class TicketHandshake(object):
     def _session_of(contents):
         """A tlslite-ng Session holding what the ticket carried."""
         session = Session()
-        chain = None
-        if contents.client_certs:
-            chain = X509CertChain([_parse_certificate(der)
-                                   for der in contents.client_certs])
         session.create(bytearray(contents.secret), bytearray(0),
-                       contents.cipher_suite, "", chain, None, None, False,
+                       contents.cipher_suite, "",
+                       certificate_chain(contents.client_certs), None, None,
+                       False,
                        contents.server_name.decode("utf-8", "replace"),
                        encryptThenMAC=contents.etm,
                        extendedMasterSecret=contents.ems, ec_point_format=0)
@@ -370,11 +368,14 @@ class TicketHandshake(object):
         return session
 
 
-def _parse_certificate(der):
-    # X509.parseBinary() fills the object in and returns None
-    cert = X509()
-    cert.parseBinary(bytearray(der))
-    return cert
+def certificate_chain(ders):
+    """An X509CertChain of DER certificates, or None when there are none."""
+    certs = []
+    for der in ders:
+        cert = X509()
+        cert.parseBinary(bytearray(der))  # fills the object, returns None
+        certs.append(cert)
+    return X509CertChain(certs) if certs else None
 
 
 def _safe_shape(answer):

@@ -28,10 +28,9 @@ does not use (tlslite-ng never resumes TLS 1.3 from a session cache).
 import struct
 
 from tlslite.session import Session
-from tlslite.x509 import X509
-from tlslite.x509certchain import X509CertChain
 
-from ._ticket import TicketDecodeError, _Reader
+from ._handshake import certificate_chain
+from ._ticket import TicketDecodeError, _Reader, vector
 
 FORMAT_VERSION = 1
 
@@ -53,14 +52,6 @@ def _text(value):
     return str(value).encode("utf-8")
 
 
-def _vector(length_bytes, data):
-    data = bytes(data)
-    if len(data) >= 1 << (8 * length_bytes):
-        raise ValueError("session field of {0} bytes does not fit".format(
-            len(data)))
-    return len(data).to_bytes(length_bytes, "big") + data
-
-
 def encode_session(session, created_ms, lifetime):
     """The version 1 bytes of ``session`` (a tlslite-ng ``Session``)."""
     appdata = getattr(session, "ticket_appdata", None)
@@ -68,18 +59,18 @@ def encode_session(session, created_ms, lifetime):
              (_FLAG_ETM if session.encryptThenMAC else 0) |
              (_FLAG_APPDATA if appdata is not None else 0))
     chain = session.clientCertChain
-    certs = b"".join(_vector(3, cert.bytes) for cert in
+    certs = b"".join(vector(3, cert.bytes) for cert in
                      (chain.x509List if chain is not None else ()))
     return b"".join((
         _HEAD.pack(FORMAT_VERSION, session.cipherSuite, int(created_ms),
                    int(lifetime), flags),
-        _vector(1, session.masterSecret),
-        _vector(1, session.sessionID),
-        _vector(2, _text(session.serverName)),
-        _vector(2, _text(session.srpUsername)),
-        _vector(1, _text(session.appProto)),
-        _vector(3, certs),
-        _vector(2, appdata or b"")))
+        vector(1, session.masterSecret),
+        vector(1, session.sessionID),
+        vector(2, _text(session.serverName)),
+        vector(2, _text(session.srpUsername)),
+        vector(1, _text(session.appProto)),
+        vector(3, certs),
+        vector(2, appdata or b"")))
 
 
 def decode_session(data):
@@ -116,14 +107,12 @@ def _decode(data):
         raise SessionDecodeError("trailing bytes in session")
     if not master_secret or not session_id:
         raise SessionDecodeError("session without master secret or ID")
-    certs = []
+    ders = []
     while cert_reader.remaining():
-        cert = X509()
-        cert.parseBinary(bytearray(cert_reader.vector(3)))  # returns None
-        certs.append(cert)
+        ders.append(cert_reader.vector(3))
     session = Session()
     session.create(bytearray(master_secret), bytearray(session_id), suite,
-                   srp_username, X509CertChain(certs) if certs else None,
+                   srp_username, certificate_chain(ders),
                    None, None, False, server_name, resumable=True,
                    encryptThenMAC=bool(flags & _FLAG_ETM),
                    extendedMasterSecret=bool(flags & _FLAG_EMS),

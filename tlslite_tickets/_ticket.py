@@ -91,8 +91,7 @@ class TicketContents(object):
         flags = ((_FLAG_EMS if self.ems else 0) |
                  (_FLAG_ETM if self.etm else 0) |
                  (_FLAG_APPDATA if self.appdata is not None else 0))
-        certs = b"".join(len(c).to_bytes(3, "big") + c
-                         for c in self.client_certs)
+        certs = b"".join(vector(3, c) for c in self.client_certs)
         appdata = self.appdata or b""
         if len(appdata) > MAX_APPDATA_LEN:
             raise ValueError("appdata is {0} bytes, the limit is {1}".format(
@@ -101,10 +100,8 @@ class TicketContents(object):
             _HEAD.pack(FORMAT_VERSION, self.protocol_version[0],
                        self.protocol_version[1], self.cipher_suite,
                        self.created_ms, self.lifetime, self.age_add, flags),
-            len(self.secret).to_bytes(1, "big"), self.secret,
-            len(self.server_name).to_bytes(2, "big"), self.server_name,
-            len(certs).to_bytes(3, "big"), certs,
-            len(appdata).to_bytes(2, "big"), appdata))
+            vector(1, self.secret), vector(2, self.server_name),
+            vector(3, certs), vector(2, appdata)))
 
     @classmethod
     def decode(cls, data):
@@ -142,6 +139,16 @@ class TicketContents(object):
                                         self.cipher_suite, self.created_ms,
                                         self.lifetime, self.server_name,
                                         self.appdata))
+
+
+def vector(length_bytes, data):
+    """``data`` after its length in ``length_bytes`` big-endian bytes;
+    ``ValueError`` (never a malformed field) when it does not fit."""
+    data = bytes(data)
+    if len(data) >= 1 << (8 * length_bytes):
+        raise ValueError("a field of {0} bytes does not fit a {1}-byte "
+                         "length".format(len(data), length_bytes))
+    return len(data).to_bytes(length_bytes, "big") + data
 
 
 class _Reader(object):
