@@ -1,6 +1,6 @@
 """Packaging for tlslite-tickets."""
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="tlslite-tickets",
@@ -10,7 +10,7 @@ setup(
     long_description=open("README.md").read(),
     long_description_content_type="text/markdown",
     license="LGPL-2.1-or-later",
-    packages=["tlslite_tickets"],
+    packages=find_packages(include=["tlslite_tickets", "tlslite_tickets.*"]),
     python_requires=">=3.9",
     install_requires=["tlslite-ng>=0.8.2,<0.9.1", "ecdsa>=0.18"],
     extras_require={

@@ -81,7 +81,7 @@ def main(argv=None):
     if shutil.which("openssl") is None:
         parser.error("the openssl command line tool is needed")
     sys.path.insert(0, ROOT)
-    from tlslite_tickets._selfsigned import load_credentials, make_self_signed
+    from tlslite_tickets.cli.selfsigned import load_credentials, make_self_signed
     profile_name = "smoke" if args.smoke else "full"
     profile = PROFILES[profile_name]
     began = time.monotonic()

@@ -18,7 +18,7 @@ import tempfile
 import threading
 
 import tlslite_tickets as tt
-from tlslite_tickets._selfsigned import load_credentials, make_self_signed
+from tlslite_tickets.cli.selfsigned import load_credentials, make_self_signed
 
 HOST = "127.0.0.1"
 

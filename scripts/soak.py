@@ -165,7 +165,7 @@ def run(clients, resumptions, rotation, window, max_seconds, pause_every=0,
         pause=None):
     """Run the soak; return the report as a dict."""
     import tlslite_tickets as tt
-    from tlslite_tickets._selfsigned import load_credentials, make_self_signed
+    from tlslite_tickets.cli.selfsigned import load_credentials, make_self_signed
 
     stats = Stats()
     with tempfile.TemporaryDirectory() as directory:

@@ -20,11 +20,11 @@ if not __package__:
 
 #: sub-command -> (module, one-line summary)
 COMMANDS = {
-    "server": ("tlslite_tickets._cli_server",
+    "server": ("tlslite_tickets.cli.server",
                "TLS test server (tls.py server flags) with ticket control"),
-    "client": ("tlslite_tickets._cli_client",
+    "client": ("tlslite_tickets.cli.client",
                "TLS client: resume from saved sessions, report tickets"),
-    "inspect": ("tlslite_tickets._cli_inspect",
+    "inspect": ("tlslite_tickets.cli.inspect",
                 "decrypt a ticket and show what it carries"),
 }
 

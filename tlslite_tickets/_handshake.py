@@ -22,8 +22,6 @@ from tlslite.constants import CipherSuite, ExtensionType, PskKeyExchangeMode
 from tlslite.session import Session
 from tlslite.utils.cryptomath import HKDF_expand_label
 from tlslite.utils.lists import getFirstMatching
-from tlslite.x509 import X509
-from tlslite.x509certchain import X509CertChain
 
 from . import _ticket
 from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
@@ -31,6 +29,7 @@ from ._keys import TicketKey
 from ._policy import (TicketAbort, coerce_return, decide, default_return,
                       tickets_to_send)
 from ._trace import ConnectionTrace, version_name
+from ._wire import certificate_chain
 
 
 def prf_of(cipher_suite):
@@ -366,16 +365,6 @@ class TicketHandshake(object):
                        extendedMasterSecret=contents.ems, ec_point_format=0)
         session.ticket_appdata = contents.appdata
         return session
-
-
-def certificate_chain(ders):
-    """An X509CertChain of DER certificates, or None when there are none."""
-    certs = []
-    for der in ders:
-        cert = X509()
-        cert.parseBinary(bytearray(der))  # fills the object, returns None
-        certs.append(cert)
-    return X509CertChain(certs) if certs else None
 
 
 def _safe_shape(answer):

@@ -12,7 +12,7 @@ What Redis holds, under ``<namespace>:session:<hex session ID>``::
 
     0x01 || nonce[12] || AES-256-GCM(session state, aad = 0x01 || redis key)
 
-The session state (``_session_state.py``) contains the master secret, so
+The session state (``_redis_session.py``) contains the master secret, so
 it is sealed before it leaves the process, under a key derived from
 ``secret`` (HMAC-SHA256 with a versioned label): whoever can read Redis
 learns neither the secret nor the appdata. The Redis key is authenticated
@@ -39,8 +39,8 @@ import time
 from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, LOGGER, OutageGuard,
                             RedisBacked, RedisUnavailable, describe_client,
                             make_client)
-from ._ticket import aead_open, aead_seal
-from ._session_state import (SessionDecodeError, decode_session,
+from ._aead import aead_open, aead_seal
+from ._redis_session import (SessionDecodeError, decode_session,
                              encode_session)
 
 __all__ = ["RedisSessionCache"]

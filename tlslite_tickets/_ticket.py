@@ -28,11 +28,10 @@ handshake turns into status NO_DECRYPT.
 
 import os
 import struct
-import threading
 
-from tlslite.utils.cipherfactory import createAESGCM
-
+from ._aead import AEAD_BACKEND, aead_open, aead_seal  # noqa: F401
 from ._constants import KEY_NAME_LEN, MAX_APPDATA_LEN
+from ._wire import DecodeError, Reader, vector
 
 FORMAT_VERSION = 1
 NONCE_LEN = 12
@@ -47,16 +46,7 @@ _FLAG_ETM = 2
 _FLAG_APPDATA = 4
 _HEAD = struct.Struct(">BBBHQIIB")
 
-try:  # the fast path, when the optional ``cryptography`` extra is installed
-    from cryptography.exceptions import InvalidTag as _InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM as _AESGCM
-    AEAD_BACKEND = "cryptography"
-except ImportError:  # pragma: no cover - depends on the environment
-    _AESGCM = None
-    AEAD_BACKEND = "tlslite-ng (pure Python)"
-
-
-class TicketDecodeError(ValueError):
+class TicketDecodeError(DecodeError):
     """A ticket that cannot be opened or parsed (status NO_DECRYPT)."""
 
 
@@ -106,7 +96,17 @@ class TicketContents(object):
     @classmethod
     def decode(cls, data):
         """Parse a plaintext; raise :class:`TicketDecodeError` if malformed."""
-        reader = _Reader(data)
+        try:
+            return cls._decode(data)
+        except TicketDecodeError:
+            raise
+        except DecodeError as exc:
+            raise TicketDecodeError("ticket plaintext: {0}".format(exc)) \
+                from None
+
+    @classmethod
+    def _decode(cls, data):
+        reader = Reader(data)
         (fmt, major, minor, suite, created_ms, lifetime, age_add,
          flags) = reader.unpack(_HEAD)
         if fmt != FORMAT_VERSION:
@@ -117,7 +117,7 @@ class TicketContents(object):
         if not secret:
             raise TicketDecodeError("empty secret")
         server_name = reader.vector(2)
-        cert_reader = _Reader(reader.vector(3))
+        cert_reader = Reader(reader.vector(3))
         certs = []
         while cert_reader.remaining():
             certs.append(cert_reader.vector(3))
@@ -139,91 +139,6 @@ class TicketContents(object):
                                         self.cipher_suite, self.created_ms,
                                         self.lifetime, self.server_name,
                                         self.appdata))
-
-
-def vector(length_bytes, data):
-    """``data`` after its length in ``length_bytes`` big-endian bytes;
-    ``ValueError`` (never a malformed field) when it does not fit."""
-    data = bytes(data)
-    if len(data) >= 1 << (8 * length_bytes):
-        raise ValueError("a field of {0} bytes does not fit a {1}-byte "
-                         "length".format(len(data), length_bytes))
-    return len(data).to_bytes(length_bytes, "big") + data
-
-
-class _Reader(object):
-    """A bounds-checked cursor over bytes; every overrun is a decode error."""
-
-    __slots__ = ("_data", "_pos")
-
-    def __init__(self, data):
-        self._data = bytes(data)
-        self._pos = 0
-
-    def remaining(self):
-        return len(self._data) - self._pos
-
-    def take(self, length):
-        if length > self.remaining():
-            raise TicketDecodeError("ticket plaintext truncated")
-        start = self._pos
-        self._pos += length
-        return self._data[start:self._pos]
-
-    def unpack(self, fmt):
-        return fmt.unpack(self.take(fmt.size))
-
-    def vector(self, length_bytes):
-        return self.take(int.from_bytes(self.take(length_bytes), "big"))
-
-
-_local = threading.local()
-_MAX_CACHED_CIPHERS = 64
-
-
-def _cipher(key):
-    """The AES-GCM object for a raw key, made once per key and thread.
-
-    Making one costs two AES key schedules (and, in pure Python, a GHASH
-    table): about half of a pure-Python seal. tlslite-ng's objects keep
-    per-call counter state, so each thread has its own.
-    """
-    cache = getattr(_local, "ciphers", None)
-    if cache is None:
-        cache = _local.ciphers = {}
-    slot = (_AESGCM is None, key)
-    cipher = cache.get(slot)
-    if cipher is None:
-        if len(cache) >= _MAX_CACHED_CIPHERS:
-            cache.clear()
-        if _AESGCM is not None:
-            cipher = _AESGCM(key)
-        else:
-            cipher = createAESGCM(bytearray(key))
-        cache[slot] = cipher
-    return cipher
-
-
-def aead_seal(key, nonce, plaintext, aad):
-    """AES-256-GCM encrypt with the active backend (both give the same
-    bytes); ``key`` is the raw 32-byte AEAD key."""
-    if _AESGCM is not None:
-        return _cipher(key).encrypt(nonce, plaintext, aad)
-    return bytes(_cipher(key).seal(bytearray(nonce), bytearray(plaintext),
-                                   bytearray(aad)))
-
-
-def aead_open(key, nonce, sealed, aad):
-    """AES-256-GCM decrypt; the plaintext, or ``None`` if the tag (compared
-    in constant time by either backend) does not authenticate."""
-    if _AESGCM is not None:
-        try:
-            return _cipher(key).decrypt(nonce, sealed, aad)
-        except _InvalidTag:
-            return None
-    plaintext = _cipher(key).open(bytearray(nonce), bytearray(sealed),
-                                  bytearray(aad))
-    return None if plaintext is None else bytes(plaintext)
 
 
 def seal(key, contents):

@@ -17,7 +17,7 @@ from tlslite.errors import TLSError
 import tlslite_tickets as tt
 # the tests' self-signed certificate, under the names conftest.py and
 # test_cli_server.py import
-from tlslite_tickets._selfsigned import (  # noqa: F401
+from tlslite_tickets.cli.selfsigned import (  # noqa: F401
     load_credentials, make_self_signed as make_certificate)
 
 HOST = "127.0.0.1"

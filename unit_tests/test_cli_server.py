@@ -386,7 +386,7 @@ def test_help_explains_every_flag():
     for policy in ("default", "ignore", "ignore-renew", "use", "use-renew",
                    "abort"):
         assert policy in result.stdout
-    from tlslite_tickets._cli_server import build_parser
+    from tlslite_tickets.cli.server import build_parser
     for action in build_parser()._actions:
         assert action.help, action.option_strings
 

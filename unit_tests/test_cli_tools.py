@@ -28,8 +28,8 @@ SEED = bytes(range(32))
 OTHER_SEED = bytes(range(100, 132))
 APPDATA = b"user=alice;batch=7"
 LIFETIME = 7200
-COMMANDS = {"client": "tlslite_tickets._cli_client",
-            "inspect": "tlslite_tickets._cli_inspect"}
+COMMANDS = {"client": "tlslite_tickets.cli.client",
+            "inspect": "tlslite_tickets.cli.inspect"}
 # Until __main__.COMMANDS lists the two commands, run them through the real
 # dispatcher with the entries added in the child process only.
 _LAUNCHER = ("import sys; from tlslite_tickets import __main__ as m; "

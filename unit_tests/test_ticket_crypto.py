@@ -2,7 +2,7 @@
 
 A server farm may run some hosts with the ``cryptography`` extra and some
 without; a ticket sealed on one kind must open on the other. The pure path
-(tlslite-ng's AES-GCM) is forced by setting ``_ticket._AESGCM`` to None.
+(tlslite-ng's AES-GCM) is forced by setting ``_aead._AESGCM`` to None.
 """
 
 import contextlib
@@ -10,11 +10,11 @@ import types
 
 import pytest
 
-from tlslite_tickets import _ticket
+from tlslite_tickets import _aead, _ticket
 from tlslite_tickets._keys import TicketKey
 
 #: The ``cryptography`` AESGCM class, or None where it is not installed.
-FAST = _ticket._AESGCM
+FAST = _aead._AESGCM
 needs_fast = pytest.mark.skipif(FAST is None,
                                 reason="cryptography is not installed")
 
@@ -33,7 +33,7 @@ def contents():
 def pure():
     """Run the block on tlslite-ng's AES-GCM, whatever is installed."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_ticket, "_AESGCM", None)
+        patch.setattr(_aead, "_AESGCM", None)
         yield
 
 
@@ -51,13 +51,13 @@ def same_contents(a, b):
 def test_pure_round_trip():
     with pure():
         # the path under test really is tlslite-ng's, not cryptography's
-        cipher = _ticket._cipher(KEY.aead_key)
+        cipher = _aead._cipher(KEY.aead_key)
         assert type(cipher).__module__.startswith("tlslite.")
         ticket = _ticket.seal(KEY, contents())
         assert same_contents(_ticket.open_ticket(KEY, ticket), contents())
-    if _ticket._AESGCM is not None:
+    if _aead._AESGCM is not None:
         # and the cache does not hand the pure object to the fast path
-        assert _ticket._cipher(KEY.aead_key) is not cipher
+        assert _aead._cipher(KEY.aead_key) is not cipher
 
 
 def test_threads_do_not_share_pure_cipher_objects():
@@ -65,10 +65,10 @@ def test_threads_do_not_share_pure_cipher_objects():
     seen = []
     with pure():
         worker = threading.Thread(
-            target=lambda: seen.append(_ticket._cipher(KEY.aead_key)))
+            target=lambda: seen.append(_aead._cipher(KEY.aead_key)))
         worker.start()
         worker.join()
-        assert seen[0] is not _ticket._cipher(KEY.aead_key)
+        assert seen[0] is not _aead._cipher(KEY.aead_key)
 
 
 def test_pure_rejects_tampering():

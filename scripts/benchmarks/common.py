@@ -157,14 +157,14 @@ class PureAEAD(object):
     """Force our pure-Python AEAD path for the duration of a ``with``."""
 
     def __enter__(self):
-        from tlslite_tickets import _ticket
-        self._saved = _ticket._AESGCM
-        _ticket._AESGCM = None
+        from tlslite_tickets import _aead
+        self._saved = _aead._AESGCM
+        _aead._AESGCM = None
         return self
 
     def __exit__(self, *exc):
-        from tlslite_tickets import _ticket
-        _ticket._AESGCM = self._saved
+        from tlslite_tickets import _aead
+        _aead._AESGCM = self._saved
 
 
 class NoSwitch(object):
@@ -179,8 +179,8 @@ class NoSwitch(object):
 
 def has_cryptography():
     """Whether our ticket AEAD runs on ``cryptography`` here."""
-    from tlslite_tickets import _ticket
-    return _ticket._AESGCM is not None
+    from tlslite_tickets import _aead
+    return _aead._AESGCM is not None
 
 
 NO_CRYPTOGRAPHY = "cryptography not installed"

@@ -87,7 +87,7 @@ def serve(cert, key):
     echo. Prints the same ready line as the package's CLI server."""
     import tlslite_tickets as tt
     from tlslite.errors import TLSError
-    from tlslite_tickets._selfsigned import load_credentials
+    from tlslite_tickets.cli.selfsigned import load_credentials
     credentials = load_credentials(cert, key)
     settings = tt.TicketHandshakeSettings()
     settings.cipherNames = ["aes128gcm"]

@@ -188,7 +188,7 @@ def write_json(path, profile_name, profile, info, servers, ticket_lens, rows,
         "implementations": {
             "base": "stock tlslite-ng (parts 1-3), openssl s_server "
                     "(parts 4-5)",
-            "ours_pure": "tlslite_tickets, _ticket._AESGCM = None",
+            "ours_pure": "tlslite_tickets, _aead._AESGCM = None",
             "ours_crypto": "tlslite_tickets, cryptography AESGCM"},
         "rows": rows, "targets": targets,
         "step_seconds": dict(steps), "elapsed_seconds": round(elapsed, 1)}

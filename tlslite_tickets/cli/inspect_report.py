@@ -6,8 +6,8 @@ import datetime
 
 from tlslite.constants import CipherSuite
 
-from . import _der, _ticket
-from ._trace import version_name
+from .. import _der, _ticket
+from .._trace import version_name
 
 
 def iso(seconds):

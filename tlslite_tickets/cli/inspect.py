@@ -2,7 +2,7 @@
 
 The ticket comes from the command line, a file, an ``openssl s_client
 -sess_out`` PEM session or a session file of the ``client`` command (see
-``_ticket_input.py``); the keys from 80-byte key files, a rotation seed or
+``cli/ticket_input.py``); the keys from 80-byte key files, a rotation seed or
 a stock tlslite-ng ``ticketKeys`` secret. The ticket format is the
 package's own (``_ticket.py``); nothing here re-implements it.
 """
@@ -12,12 +12,12 @@ import json
 import sys
 import time
 
-from . import _ticket
-from ._inspect_report import describe_contents, iso, text_lines
-from ._keyfile import KeyFileError, load_key_file
-from ._keys import TicketKey
-from ._rotation import MIN_SEED_LEN, derive_slot_key
-from ._ticket_input import FORMATS, InputError, read_tickets
+from .. import _ticket
+from .inspect_report import describe_contents, iso, text_lines
+from .._keyfile import KeyFileError, load_key_file
+from .._keys import TicketKey
+from .._rotation import MIN_SEED_LEN, derive_slot_key
+from .ticket_input import FORMATS, InputError, read_tickets
 
 #: What open_ticket says when the AEAD tag does not verify.
 _BAD_TAG = "ticket does not authenticate"

@@ -18,9 +18,9 @@ from tlslite.api import X509CertChain, parsePEMKey
 from tlslite.constants import KeyUpdateMessageType
 from tlslite.handshakesettings import Keypair, VirtualHost
 
-from ._constants import TicketReturn, TicketStatus
-from ._openssl import SSL_get_session, SSL_SESSION_set1_ticket_appdata
-from ._policy import default_return
+from .._constants import TicketReturn, TicketStatus
+from .._openssl import SSL_get_session, SSL_SESSION_set1_ticket_appdata
+from .._policy import default_return
 
 #: ``--max-ver`` names, the ones tlslite-ng's own tls.py accepts.
 VERSIONS = {"ssl3": (3, 0), "tls1.0": (3, 1), "tls1.1": (3, 2),

@@ -22,11 +22,11 @@ from tlslite.api import SessionCache, parseDH
 from tlslite.constants import CipherSuite
 from tlslite.utils.dns_utils import is_valid_hostname
 
-from . import _cli_common as common
-from ._cli_workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
+from . import common
+from .workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
                            start_worker)
-from ._connection import TicketTLSConnection
-from ._settings import TicketHandshakeSettings
+from .._connection import TicketTLSConnection
+from .._settings import TicketHandshakeSettings
 
 
 def build_parser(prog="tlslite_tickets server"):

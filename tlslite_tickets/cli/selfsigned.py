@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-from ._cli_common import load_credentials as load_pairs
+from .common import load_credentials as load_pairs
 
 #: Days the certificate is valid: long enough for any test run, no more.
 VALID_DAYS = 2

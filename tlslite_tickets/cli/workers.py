@@ -17,7 +17,7 @@ import hmac
 import os
 import signal
 
-from . import _cli_common as common
+from . import common
 
 
 def add_fleet_flags(parser):
@@ -63,8 +63,8 @@ def start_worker(server, index):
     server.tag = "" if index is None else "worker {0}: ".format(index)
     url = server.options.redis
     if url:
-        from ._redis_cache import RedisSessionCache
-        from ._redis_store import RedisSingleUseStore
+        from .._redis_cache import RedisSessionCache
+        from .._redis_store import RedisSingleUseStore
 
         secret = hmac.new(server.settings.ticket_seed,
                           b"tlslite-tickets redis session cache",

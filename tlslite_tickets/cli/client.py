@@ -3,7 +3,7 @@
 It connects, sends one request, reads the answer (so TLS 1.3
 NewSessionTickets arrive), reports what happened and can save the session
 to resume from it later (``--sess-out`` / ``--sess-in``; the file format is
-documented in ``_session_file.py``). Every failure is one line on stderr:
+documented in ``cli/session_file.py``). Every failure is one line on stderr:
 exit status 1 for the connection, 2 for bad input.
 """
 
@@ -18,8 +18,8 @@ from tlslite.errors import (TLSAbruptCloseError, TLSError, TLSLocalAlert,
                             TLSRemoteAlert)
 from tlslite.utils.dns_utils import is_valid_hostname
 
-from . import _cli_common as common
-from . import _session_file as session_file
+from . import common
+from . import session_file
 
 VERSIONS = {"1.2": (3, 3), "1.3": (3, 4)}
 DEFAULT_REQUEST = "GET / HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n"

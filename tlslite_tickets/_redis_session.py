@@ -29,8 +29,7 @@ import struct
 
 from tlslite.session import Session
 
-from ._handshake import certificate_chain
-from ._ticket import TicketDecodeError, _Reader, vector
+from ._wire import DecodeError, Reader, certificate_chain, vector
 
 FORMAT_VERSION = 1
 
@@ -40,7 +39,7 @@ _FLAG_APPDATA = 4
 _HEAD = struct.Struct(">BHQIB")
 
 
-class SessionDecodeError(ValueError):
+class SessionDecodeError(DecodeError):
     """Bytes that are not a session of ours (treated as a cache miss)."""
 
 
@@ -82,7 +81,7 @@ def decode_session(data):
         return _decode(data)
     except SessionDecodeError:
         raise
-    except TicketDecodeError as exc:
+    except DecodeError as exc:
         raise SessionDecodeError(str(exc)) from None
     except Exception as exc:  # bad UTF-8 or DER: authenticated, so a bug
         raise SessionDecodeError("malformed session ({0})".format(
@@ -90,7 +89,7 @@ def decode_session(data):
 
 
 def _decode(data):
-    reader = _Reader(data)
+    reader = Reader(data)
     fmt, suite, created_ms, lifetime, flags = reader.unpack(_HEAD)
     if fmt != FORMAT_VERSION:
         raise SessionDecodeError("unknown session format {0}".format(fmt))
@@ -101,7 +100,7 @@ def _decode(data):
     server_name = reader.vector(2).decode("utf-8")
     srp_username = reader.vector(2).decode("utf-8")
     app_proto = reader.vector(1)
-    cert_reader = _Reader(reader.vector(3))
+    cert_reader = Reader(reader.vector(3))
     appdata = reader.vector(2)
     if reader.remaining():
         raise SessionDecodeError("trailing bytes in session")

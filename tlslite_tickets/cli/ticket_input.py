@@ -14,9 +14,9 @@ import re
 import string
 import sys
 
-from . import _der
-from . import _session_file
-from ._trace import version_name
+from .. import _der
+from . import session_file as _session_file
+from .._trace import version_name
 
 #: Largest input file read.
 MAX_INPUT_LEN = 1024 * 1024
