@@ -10,8 +10,9 @@ tlslite-ng is wired; the hooks in ``_hooks.py`` feed it events in this order:
 3. ``new_ticket``, once per NewSessionTicket to build; ``tickets_due`` says
    how many.
 
-The ``ticket_expected`` flag is OpenSSL's: set when a dec_cb answer asks for
-a new ticket, and sticky for the rest of the handshake.
+The ``ticket_expected`` flag is OpenSSL's; every change to it goes through
+:meth:`TicketHandshake._ticket_event`, whose rules are the table
+``_policy.TICKET_EXPECTED``.
 """
 
 import hashlib
@@ -27,7 +28,7 @@ from . import _ticket
 from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
 from ._keys import TicketKey
 from ._policy import (TicketAbort, coerce_return, decide, default_return,
-                      tickets_to_send)
+                      ticket_expected_after, tickets_to_send)
 from ._trace import ConnectionTrace, version_name
 from ._wire import certificate_chain
 
@@ -59,7 +60,7 @@ class TicketHandshake(object):
         self.tls13 = False
         self.cipher_suite = None
         #: TicketContents of the ticket the handshake resumed with.
-        self.resumed = None
+        self.resumed_contents = None
         #: Session built from that ticket (TLS 1.2 resumption).
         self.resumed_session = None
         self.ticket_expected = False
@@ -84,6 +85,7 @@ class TicketHandshake(object):
         self.tls13 = self.version > (3, 3)
         self.trace.event("version", "%s will be negotiated",
                          version_name(self.version))
+        self._ticket_event("client_hello")
 
     # -- 2a. TLS 1.2 -------------------------------------------------------
 
@@ -95,25 +97,23 @@ class TicketHandshake(object):
         contents, session = self._judge(ticket)
         if contents is None:
             return None
-        self.resumed = contents
+        self.resumed_contents = contents
         self.resumed_session = session
         return session
 
     def full_tls12(self):
         """The TLS 1.2 handshake will be a full one; settle ticket_expected."""
-        if self.resumed is not None:
+        if self.resumed_contents is not None:
             # tlslite-ng refused the session we offered (e.g. a suite the
             # server no longer enables): a full handshake and a fresh ticket
             self.trace.event("refused", "ticket's cipher suite is not enabled:"
                              " full handshake, fresh ticket")
-            self.resumed = self.resumed_session = None
-            self.ticket_expected = True
+            self.resumed_contents = self.resumed_session = None
+            self._ticket_event("ticket_refused")
         ext = self.client_hello.getExtension(ExtensionType.session_ticket)
-        if ext is None:
-            self.ticket_expected = False
-        elif not ext.ticket:
+        if ext is not None and not ext.ticket:
             decision = self._ask_dec_cb(b"", TicketStatus.EMPTY, None)
-            self.ticket_expected = decision.renew
+            self._ticket_event("dec_cb", decision.renew)
 
     def tls12_sends_ticket(self):
         """Whether ServerHello carries the empty SessionTicket extension."""
@@ -122,7 +122,7 @@ class TicketHandshake(object):
     # -- 2b. TLS 1.3 -------------------------------------------------------
 
     def begin_tls13(self, client_hello, cipher_suite):
-        """Before PSK identities are looked at; sets the default flag."""
+        """Before PSK identities are looked at."""
         self.client_hello = client_hello
         self.cipher_suite = cipher_suite
         modes = client_hello.getExtension(ExtensionType.psk_key_exchange_modes)
@@ -130,8 +130,9 @@ class TicketHandshake(object):
         usable = modes is not None and (
             PskKeyExchangeMode.psk_dhe_ke in modes.modes or
             PskKeyExchangeMode.psk_ke in modes.modes)
-        # OpenSSL: tickets by default, unless identities are there to judge
-        self.ticket_expected = not (offered and usable)
+        self._ticket_event("tls13_hello")
+        if offered and usable:
+            self._ticket_event("tls13_identities")
 
     def offer_tls13(self, ticket, verify_binder):
         """One PSK identity: return its TicketContents to resume, or None.
@@ -145,9 +146,9 @@ class TicketHandshake(object):
         if not self._first_use(ticket, contents):
             self.trace.event("refused", "ticket was already used: full "
                              "handshake, fresh tickets")
-            self.ticket_expected = True
+            self._ticket_event("ticket_refused")
             return None
-        self.resumed = contents
+        self.resumed_contents = contents
         self.resumed_session = session
         return contents
 
@@ -173,15 +174,15 @@ class TicketHandshake(object):
 
     def tickets_due(self):
         """NewSessionTicket messages to send at the end of the handshake."""
-        return tickets_to_send(self.tls13, self.resumed is not None,
+        return tickets_to_send(self.tls13, self.resumed_contents is not None,
                                self.ticket_expected,
                                self.settings.ticket_count)
 
     def adopt_appdata(self, session):
         """Give the new session the resumed ticket's appdata (if any)."""
-        if self.resumed is not None and \
+        if self.resumed_contents is not None and \
                 getattr(session, "ticket_appdata", None) is None:
-            session.ticket_appdata = self.resumed.appdata
+            session.ticket_appdata = self.resumed_contents.appdata
 
     def new_ticket(self, session, version):
         """gen_cb, then seal one ticket for ``session``.
@@ -243,16 +244,21 @@ class TicketHandshake(object):
         """
         status, contents, session = self._decrypt(ticket)
         decision = self._ask_dec_cb(ticket, status, session)
-        self.ticket_expected |= decision.renew
+        self._ticket_event("dec_cb", decision.renew)
         if not decision.resume:
             return None, None
         reason = self._refusal(contents)
         if reason:
             self.trace.event("refused", "ticket %s: full handshake, fresh "
                              "ticket", reason)
-            self.ticket_expected = True
+            self._ticket_event("ticket_refused")
             return None, None
         return contents, session
+
+    def _ticket_event(self, event, renew=False):
+        """The one place ``ticket_expected`` changes (OpenSSL's rules)."""
+        self.ticket_expected = ticket_expected_after(
+            event, self.ticket_expected, renew)
 
     def _encryption_key(self):
         settings = self.settings

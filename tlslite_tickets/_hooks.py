@@ -105,7 +105,8 @@ class TicketHooks(TLSConnection):
             for result in self._ticket_fatal(failure):
                 yield result
         state = self._ticket_state
-        if state is not None and state.tls13 and state.resumed is not None:
+        if state is not None and state.tls13 and \
+                state.resumed_contents is not None:
             # stock tlslite-ng reports TLS 1.3 resumptions as full handshakes
             self.resumed = True
 

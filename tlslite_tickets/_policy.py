@@ -13,7 +13,8 @@ USE            resume, no ticket           fatal internal_error
 USE_RENEW      resume, new ticket          fatal internal_error
 =============  ==========================  =================================
 
-"New ticket" is OpenSSL's ``ticket_expected`` flag. How many
+"New ticket" is OpenSSL's ``ticket_expected`` flag; the handshake events
+that set and clear it are the table :data:`TICKET_EXPECTED`. How many
 NewSessionTicket messages it turns into depends on the protocol version and
 on whether the handshake resumed; see :func:`tickets_to_send`.
 """
@@ -80,6 +81,35 @@ def decide(status, ret):
     if ret == TicketReturn.IGNORE:
         return Decision(resume=False, renew=False)
     return Decision(resume=False, renew=True)
+
+
+#: What each handshake event does to OpenSSL's ``ticket_expected`` flag.
+#: ``True``/``False`` set/clear it; ``RENEW`` sets it when the dec_cb answer
+#: asks for a new ticket (IGNORE_RENEW, USE_RENEW) and otherwise leaves it,
+#: so once set it stays set for the rest of the ClientHello.
+RENEW = "renew"
+TICKET_EXPECTED = {
+    # event              effect  where OpenSSL does it
+    "client_hello":      False,  # tls_get_ticket_from_client (TLS 1.2)
+    "tls13_hello":       True,   # ssl_get_prev_session: TLS 1.3 issues
+                                 # tickets by default
+    "tls13_identities":  False,  # tls_parse_ctos_psk: usable PSK identities
+                                 # are there, their dec_cb answers decide
+    "dec_cb":            RENEW,  # tls_decrypt_ticket, after dec_cb
+    "ticket_refused":    True,   # ssl_get_prev_session: a ticket dec_cb
+                                 # wanted cannot resume (expired, other
+                                 # SNI, ...; or, ours, already used once):
+                                 # issue a fresh one
+}
+
+
+def ticket_expected_after(event, expected, renew=False):
+    """OpenSSL's ``ticket_expected`` after ``event`` (a key of
+    :data:`TICKET_EXPECTED`); ``renew`` is the dec_cb decision's."""
+    effect = TICKET_EXPECTED[event]
+    if effect == RENEW:
+        return expected or renew
+    return effect
 
 
 def tickets_to_send(tls13, resumed, renew, num_tickets):

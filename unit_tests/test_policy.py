@@ -4,7 +4,8 @@ import pytest
 
 from tlslite_tickets import TicketReturn as R, TicketStatus as S
 from tlslite_tickets._policy import (Decision, TicketAbort, coerce_return,
-                                     decide, default_return, tickets_to_send)
+                                     decide, default_return,
+                                     ticket_expected_after, tickets_to_send)
 
 GOOD = [S.SUCCESS, S.SUCCESS_RENEW]
 BAD = [S.EMPTY, S.NO_DECRYPT]
@@ -64,3 +65,20 @@ def test_numbers_are_openssls():
 ])
 def test_ticket_counts(tls13, resumed, renew, num, expected):
     assert tickets_to_send(tls13, resumed, renew, num) == expected
+
+
+def test_ticket_expected_events():
+    # OpenSSL's flag: a TLS 1.3 hello expects tickets until usable PSK
+    # identities are offered; then only a dec_cb answer asking for one, or
+    # a refused ticket, sets it again, and nothing but a new hello clears it
+    flag = ticket_expected_after("client_hello", True)
+    assert flag is False
+    assert ticket_expected_after("tls13_hello", flag) is True
+    flag = ticket_expected_after("tls13_identities", True)
+    assert flag is False
+    assert ticket_expected_after("dec_cb", flag, renew=False) is False
+    flag = ticket_expected_after("dec_cb", flag, renew=True)
+    assert ticket_expected_after("dec_cb", flag, renew=False) is True
+    assert ticket_expected_after("ticket_refused", False) is True
+    with pytest.raises(KeyError):
+        ticket_expected_after("no such event", False)
