@@ -6,7 +6,9 @@ tlslite-ng is wired; the hooks in ``_hooks.py`` feed it events in this order:
 1. ``client_hello``: a ClientHello arrived (again, after a HelloRetryRequest).
 2. TLS 1.2: ``offer_tls12`` for a non-empty SessionTicket extension, then
    ``full_tls12`` if the handshake did not resume; TLS 1.3: ``begin_tls13``
-   then ``offer_tls13`` for each PSK identity until one is used.
+   then ``offer_tls13`` for each PSK identity until one is used. When the
+   first TLS 1.3 ClientHello gets a HelloRetryRequest, ``hello_retry`` comes
+   before it is sent, and 1.-2. run again for the second ClientHello.
 3. ``new_ticket``, once per NewSessionTicket to build; ``tickets_due`` says
    how many.
 
@@ -125,13 +127,8 @@ class TicketHandshake(object):
         """Before PSK identities are looked at."""
         self.client_hello = client_hello
         self.cipher_suite = cipher_suite
-        modes = client_hello.getExtension(ExtensionType.psk_key_exchange_modes)
-        offered = client_hello.getExtension(ExtensionType.pre_shared_key)
-        usable = modes is not None and (
-            PskKeyExchangeMode.psk_dhe_ke in modes.modes or
-            PskKeyExchangeMode.psk_ke in modes.modes)
         self._ticket_event("tls13_hello")
-        if offered and usable:
+        if _psk_offer(client_hello) is not None:
             self._ticket_event("tls13_identities")
 
     def offer_tls13(self, ticket, verify_binder):
@@ -151,6 +148,46 @@ class TicketHandshake(object):
         self.resumed_contents = contents
         self.resumed_session = session
         return contents
+
+    def hello_retry(self, cipher_suite, verify_binder):
+        """A HelloRetryRequest is about to answer the first ClientHello.
+
+        OpenSSL judges the PSK identities of every ClientHello, the first
+        of two included: key callback and dec_cb for each identity in
+        order until one would be used, then that identity's binder. So an
+        ABORT, an illegal answer, a failing key callback or a bad binder
+        here ends the handshake before the HelloRetryRequest is sent.
+        Everything else they decided is dropped, as OpenSSL drops the
+        session when it sends the HelloRetryRequest: the second ClientHello
+        decides resumption and tickets. The single-use store is not asked:
+        only the binder of the second ClientHello, the one a resumption
+        rests on, may claim a ticket.
+
+        ``verify_binder(index, psk, prf)`` raises TicketAbort.
+        """
+        self.begin_tls13(self.client_hello, cipher_suite)
+        external = dict((bytes(config[0]), config[2] if len(config) > 2
+                         else "sha256")
+                        for config in self.settings.pskConfigs or ())
+        prf = prf_of(cipher_suite)
+        offer = _psk_offer(self.client_hello)
+        for index, identity in enumerate(offer and offer.identities or ()):
+            name = bytes(identity.identity)
+            if name in external:
+                # an external PSK: tlslite-ng's, not a ticket (its loop
+                # skips one for another hash and stops at a usable one)
+                if external[name] == prf:
+                    break
+                continue
+            contents, _ = self._judge(name)
+            if contents is not None:
+                verify_binder(index, contents.secret,
+                              prf_of(contents.cipher_suite))
+                break
+        # nothing else survives: only offer_tls13 (second ClientHello)
+        # picks a ticket to resume, and its begin_tls13 resets the flag
+        self.trace.event("retry", "HelloRetryRequest: what the first "
+                         "ClientHello decided is dropped")
 
     def _first_use(self, ticket, contents):
         """Single-use tickets: claim this one; any store failure refuses."""
@@ -371,6 +408,18 @@ class TicketHandshake(object):
                        extendedMasterSecret=contents.ems, ec_point_format=0)
         session.ticket_appdata = contents.appdata
         return session
+
+
+def _psk_offer(client_hello):
+    """The pre_shared_key extension, or None when there is none or no PSK
+    key exchange mode we know (tls_parse_ctos_psk ignores it then)."""
+    offered = client_hello.getExtension(ExtensionType.pre_shared_key)
+    modes = client_hello.getExtension(ExtensionType.psk_key_exchange_modes)
+    if offered is None or modes is None or not (
+            PskKeyExchangeMode.psk_dhe_ke in modes.modes or
+            PskKeyExchangeMode.psk_ke in modes.modes):
+        return None
+    return offered
 
 
 def _safe_shape(answer):

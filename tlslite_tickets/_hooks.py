@@ -23,7 +23,10 @@ method                                    why
 ``_tryDecrypt``                           TLS 1.3: one PSK identity
 ``_sendMsg``                              TLS 1.2 ServerHello: add or remove
                                           the empty SessionTicket extension;
-                                          trace sent messages
+                                          TLS 1.3 HelloRetryRequest: judge the
+                                          first ClientHello's PSK identities
+                                          before it leaves; trace sent
+                                          messages
 ``_sendFinished``                         TLS 1.2: whether a NewSessionTicket
                                           goes before ChangeCipherSpec
 ``_serverSendTickets``                    build and send NewSessionTickets
@@ -37,11 +40,13 @@ and ``_pre_client_hello_handshake_hash`` (binder check); plus the public
 """
 
 import collections
+import functools
 import logging
 import os
 
 import tlslite
-from tlslite.constants import AlertDescription, ExtensionType, HandshakeType
+from tlslite.constants import (TLS_1_3_HRR, AlertDescription, ExtensionType,
+                               HandshakeType)
 from tlslite.errors import TLSIllegalParameterException, TLSLocalAlert
 from tlslite.extensions import SessionTicketExtension
 from tlslite.handshakehelpers import HandshakeHelpers
@@ -172,7 +177,15 @@ class TicketHooks(TLSConnection):
     def _sendMsg(self, msg, randomizeFirstBlock=True, update_hashes=True):
         state = self._ticket_state
         if state is not None:
-            if type(msg) is ServerHello and not state.tls13 and \
+            if type(msg) is ServerHello and msg.random == TLS_1_3_HRR and \
+                    not self._client:
+                # tlslite-ng asks for another ClientHello without looking
+                # at this one's PSK identities; OpenSSL looks (nothing has
+                # been sent yet, and _pre_client_hello_handshake_hash still
+                # covers what came before this first ClientHello)
+                state.hello_retry(msg.cipher_suite, functools.partial(
+                    self._verify_binder, state.client_hello))
+            elif type(msg) is ServerHello and not state.tls13 and \
                     not self._client:
                 _set_empty_ticket_ext(msg, state.tls12_sends_ticket())
             state.trace.message("->", msg)
@@ -210,21 +223,7 @@ class TicketHooks(TLSConnection):
         identities = hello.getExtension(ExtensionType.pre_shared_key).identities
         index = next(i for i, ident in enumerate(identities)
                      if ident is identity)
-
-        def verify_binder(psk, prf):
-            # Checked here, before tlslite-ng checks it again (~0.1 ms), for
-            # two reasons: RFC 8446 4.2.11 wants decrypt_error (tlslite-ng
-            # sends illegal_parameter), and a single-use store must only be
-            # asked once the binder is known good, or a forged ClientHello
-            # carrying a stolen ticket could burn it.
-            try:
-                HandshakeHelpers.verify_binder(
-                    hello, self._pre_client_hello_handshake_hash, index,
-                    bytearray(psk), prf, external=False)
-            except TLSIllegalParameterException as exc:
-                raise TicketAbort("PSK binder does not verify",
-                                  AlertDescription.decrypt_error) from exc
-
+        verify_binder = functools.partial(self._verify_binder, hello, index)
         contents = state.offer_tls13(bytes(identity.identity), verify_binder)
         if contents is None:
             return None, None
@@ -232,6 +231,23 @@ class TicketHooks(TLSConnection):
                  prf_of(contents.cipher_suite)),
                 _StockTicketView(contents.protocol_version,
                                  state.resumed_session.clientCertChain))
+
+    def _verify_binder(self, hello, index, psk, prf):
+        """Check the binder of ``hello``'s PSK identity ``index``.
+
+        Checked here, before tlslite-ng checks it again (~0.1 ms), for two
+        reasons: RFC 8446 4.2.11 wants decrypt_error (tlslite-ng sends
+        illegal_parameter), and a single-use store must only be asked once
+        the binder is known good, or a forged ClientHello carrying a stolen
+        ticket could burn it.
+        """
+        try:
+            HandshakeHelpers.verify_binder(
+                hello, self._pre_client_hello_handshake_hash, index,
+                bytearray(psk), prf, external=False)
+        except TLSIllegalParameterException as exc:
+            raise TicketAbort("PSK binder does not verify",
+                              AlertDescription.decrypt_error) from exc
 
     # -- issuing --------------------------------------------------------------
 

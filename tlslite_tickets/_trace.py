@@ -19,7 +19,8 @@ secret: key names and sizes only.
 import itertools
 import logging
 
-from tlslite.constants import CipherSuite, ExtensionType
+from tlslite.constants import (TLS_1_3_HRR, CipherSuite, ExtensionType,
+                               GroupName)
 from tlslite.messages import Alert, ChangeCipherSpec, HandshakeMsg
 
 trace = logging.getLogger("tlslite_tickets.trace")
@@ -57,15 +58,19 @@ class ConnectionTrace(object):
             return
         if not isinstance(msg, (HandshakeMsg, Alert, ChangeCipherSpec)):
             return
-        name = type(msg).__name__.replace("NewSessionTicket1_0",
-                                          "NewSessionTicket")
         trace.debug(("[conn %d] %s %-16s %s" % (
-            self.number, arrow, name, _details(msg))).rstrip())
+            self.number, arrow, _name(msg), _details(msg))).rstrip())
+
+
+def _name(msg):
+    name = type(msg).__name__
+    if name == "ServerHello" and msg.random == TLS_1_3_HRR:
+        return "HelloRetryRequest"  # a ServerHello on the wire, by its random
+    return name.replace("NewSessionTicket1_0", "NewSessionTicket")
 
 
 def _details(msg):
-    name = type(msg).__name__
-    describe = _DESCRIBERS.get(name)
+    describe = _DESCRIBERS.get(_name(msg))
     return describe(msg) if describe else ""
 
 
@@ -102,6 +107,18 @@ def _server_hello(msg):
     return ", ".join(parts)
 
 
+def _hello_retry_request(msg):
+    parts = [CipherSuite.ietfNames.get(msg.cipher_suite,
+                                       hex(msg.cipher_suite))]
+    share = msg.getExtension(ExtensionType.key_share)
+    if share is not None:
+        parts.append("asks for a {0} key share".format(
+            GroupName.toStr(share.selected_group)))
+    if msg.getExtension(ExtensionType.cookie) is not None:
+        parts.append("cookie")
+    return ", ".join(parts)
+
+
 def _new_session_ticket(msg):
     if not msg.ticket:
         return "empty ticket (no key to seal one)"
@@ -117,7 +134,7 @@ def _alert(msg):
 _DESCRIBERS = {
     "ClientHello": _client_hello,
     "ServerHello": _server_hello,
+    "HelloRetryRequest": _hello_retry_request,
     "NewSessionTicket": _new_session_ticket,
-    "NewSessionTicket1_0": _new_session_ticket,
     "Alert": _alert,
 }

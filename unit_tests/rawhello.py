@@ -3,16 +3,17 @@
 A ClientHello with several PSK identities (the first garbage), a wrong
 binder, a TLS 1.3 ticket put in a TLS 1.2 SessionTicket extension... The
 server's first flight is read back in clear up to ServerHelloDone (TLS 1.2)
-or ServerHello (TLS 1.3, whose rest is encrypted), or up to an alert.
+or ServerHello (TLS 1.3, whose rest is encrypted), or up to an alert; a
+HelloRetryRequest can be answered with a second hand-built ClientHello.
 """
 
 import os
 import socket
 import struct
 
-from tlslite.constants import (CipherSuite, ContentType, ExtensionType,
-                               GroupName, HandshakeType, PskKeyExchangeMode,
-                               SignatureScheme)
+from tlslite.constants import (TLS_1_3_HRR, CipherSuite, ContentType,
+                               ExtensionType, GroupName, HandshakeType,
+                               PskKeyExchangeMode, SignatureScheme)
 from tlslite.extensions import (ClientKeyShareExtension, KeyShareEntry,
                                 PreSharedKeyExtension, PskIdentity,
                                 PskKeyExchangeModesExtension,
@@ -22,6 +23,7 @@ from tlslite.extensions import (ClientKeyShareExtension, KeyShareEntry,
                                 SupportedVersionsExtension, TLSExtension)
 from tlslite.handshakehashes import HandshakeHashes
 from tlslite.handshakehelpers import HandshakeHelpers
+from tlslite.keyexchange import ECDHKeyExchange
 from tlslite.messages import ClientHello, ServerHello
 from tlslite.utils.codec import Parser
 from tlslite.utils.x25519 import X25519_G, x25519
@@ -36,19 +38,20 @@ SIG_ALGS = [SignatureScheme.ecdsa_secp256r1_sha256,
 def tls13_hello(identities, psk_configs=(), tickets=None,
                 res_master_secret=None, server_name=b"localhost",
                 suites=(CipherSuite.TLS_AES_128_GCM_SHA256,),
-                corrupt_binder=None):
+                corrupt_binder=None, groups=(GroupName.x25519,)):
     """A TLS 1.3 ClientHello whose last extension offers ``identities``.
 
     ``identities`` are byte strings; binders come from ``tickets`` +
     ``res_master_secret`` for real tickets and ``psk_configs`` for the rest
     (tlslite-ng's own rule). ``corrupt_binder`` flips a bit in that binder.
+    The key share is X25519; ``groups`` are the supported groups.
     """
     private = bytearray(os.urandom(32))
     share = KeyShareEntry().create(GroupName.x25519,
                                    x25519(private, X25519_G))
     extensions = [
         SupportedVersionsExtension().create([(3, 4)]),
-        SupportedGroupsExtension().create([GroupName.x25519]),
+        SupportedGroupsExtension().create(list(groups)),
         ClientKeyShareExtension().create([share]),
         SignatureAlgorithmsExtension().create(SIG_ALGS),
         PskKeyExchangeModesExtension().create(
@@ -67,6 +70,40 @@ def tls13_hello(identities, psk_configs=(), tickets=None,
     HandshakeHelpers.update_binders(hello, HandshakeHashes(),
                                     list(psk_configs), tickets,
                                     res_master_secret)
+    if corrupt_binder is not None:
+        hello.extensions[-1].binders[corrupt_binder][0] ^= 1
+    return hello
+
+
+def retry_hello(first, retry, psk_configs=(), tickets=None,
+                res_master_secret=None, corrupt_binder=None):
+    """The second ClientHello, answering the HelloRetryRequest in the
+    :class:`FirstFlight` ``retry``: ``first`` again with a key share of the
+    group asked for, the cookie echoed, and binders that sign the new
+    transcript (message_hash of ``first``, the HelloRetryRequest, this
+    hello), as RFC 8446 4.1.2 and 4.4.1 say."""
+    hello = ClientHello().parse(Parser(first.write()[1:]))
+    request = retry.server_hello
+    group = request.getExtension(ExtensionType.key_share).selected_group
+    kex = ECDHKeyExchange(group, (3, 4))
+    share = KeyShareEntry().create(group, kex.calc_public_value(
+        kex.get_random_private_key()))
+    hello.extensions = [
+        ClientKeyShareExtension().create([share])
+        if ext.extType == ExtensionType.key_share else ext
+        for ext in hello.extensions]
+    cookie = request.getExtension(ExtensionType.cookie)
+    if cookie is not None:
+        hello.extensions.insert(-1, TLSExtension(
+            extType=ExtensionType.cookie).create(cookie.extData))
+    first_hash = HandshakeHashes()
+    first_hash.update(first.write())
+    transcript = HandshakeHashes()
+    transcript.update(bytearray([HandshakeType.message_hash, 0, 0, 32]) +
+                      first_hash.digest("sha256"))
+    transcript.update(retry.server_hello_bytes)
+    HandshakeHelpers.update_binders(hello, transcript, list(psk_configs),
+                                    tickets, res_master_secret)
     if corrupt_binder is not None:
         hello.extensions[-1].binders[corrupt_binder][0] ^= 1
     return hello
@@ -102,7 +139,14 @@ class FirstFlight(object):
     def __init__(self):
         self.types = []
         self.server_hello = None
+        self.server_hello_bytes = None  # as sent, for a transcript
         self.alert = None
+
+    @property
+    def hello_retry_request(self):
+        """Whether the ServerHello is a HelloRetryRequest (by its random)."""
+        return self.server_hello is not None and \
+            self.server_hello.random == TLS_1_3_HRR
 
     @property
     def ticket_ext(self):
@@ -126,25 +170,47 @@ class FirstFlight(object):
 
 def exchange(server, hello):
     """Send ``hello`` to the server, return its :class:`FirstFlight`."""
+    return exchange_with_retry(server, hello, None)[0]
+
+
+def exchange_with_retry(server, hello, second_hello):
+    """Send ``hello``; if the server answers with a HelloRetryRequest, send
+    ``second_hello(retry_flight)`` on the same connection. Returns both
+    :class:`FirstFlight` (the second ``None`` when there was no retry)."""
     server.expect_connection()
-    body = hello.write()
-    record = struct.pack(">BHH", ContentType.handshake, 0x0301, len(body))
-    flight = FirstFlight()
     with socket.create_connection((HOST, server.port),
                                   timeout=TIMEOUT) as sock:
-        sock.sendall(record + bytes(body))
-        buffer = b""
-        for content_type, payload in _records(sock):
-            if content_type == ContentType.alert:
-                flight.alert = payload[1]
-                break
-            if content_type != ContentType.handshake:
-                break  # CCS or encrypted records: the clear part is over
-            buffer += payload
-            buffer = _messages(buffer, flight)
-            if HandshakeType.server_hello_done in flight.types or \
-                    (flight.server_hello and flight.tls13):
-                break
+        records = _records(sock)
+        _send_hello(sock, hello)
+        flight = _read_flight(records)
+        if second_hello is None or not flight.hello_retry_request:
+            return flight, None
+        _send_hello(sock, second_hello(flight))
+        return flight, _read_flight(records, after_retry=True)
+
+
+def _send_hello(sock, hello):
+    body = hello.write()
+    record = struct.pack(">BHH", ContentType.handshake, 0x0301, len(body))
+    sock.sendall(record + bytes(body))
+
+
+def _read_flight(records, after_retry=False):
+    flight = FirstFlight()
+    buffer = b""
+    for content_type, payload in records:
+        if content_type == ContentType.alert:
+            flight.alert = payload[1]
+            break
+        if content_type == ContentType.change_cipher_spec and after_retry:
+            continue  # the compatibility CCS after a HelloRetryRequest
+        if content_type != ContentType.handshake:
+            break  # CCS or encrypted records: the clear part is over
+        buffer += payload
+        buffer = _messages(buffer, flight)
+        if HandshakeType.server_hello_done in flight.types or \
+                (flight.server_hello and flight.tls13):
+            break
     return flight
 
 
@@ -173,5 +239,6 @@ def _messages(buffer, flight):
         if msg_type == HandshakeType.server_hello:
             flight.server_hello = ServerHello().parse(
                 Parser(bytearray(buffer[1:4 + length])))
+            flight.server_hello_bytes = bytearray(buffer[:4 + length])
         buffer = buffer[4 + length:]
     return buffer

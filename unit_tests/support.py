@@ -219,15 +219,16 @@ class OpenSSLClient(object):
 
     name = "openssl-s_client"
 
-    def __init__(self, version, workdir):
+    def __init__(self, version, workdir, options=()):
         self.flag = "-tls1_2" if version == "1.2" else "-tls1_3"
         self.workdir = workdir
+        self.options = list(options)  # e.g. ["-groups", "X25519:P-256"]
 
     def connect(self, server, session_file=None, save_to=None,
                 sni="localhost"):
         cmd = ["openssl", "s_client", "-connect",
                "{0}:{1}".format(HOST, server.port), self.flag,
-               "-servername", sni, "-msg", "-ign_eof"]
+               "-servername", sni, "-msg", "-ign_eof"] + self.options
         if session_file:
             cmd += ["-sess_in", session_file]
         if save_to:
