@@ -186,8 +186,8 @@ class TicketHandshake(object):
                 break
         # nothing else survives: only offer_tls13 (second ClientHello)
         # picks a ticket to resume, and its begin_tls13 resets the flag
-        self.trace.event("retry", "HelloRetryRequest: what the first "
-                         "ClientHello decided is dropped")
+        self.trace.event("retry", "what the first ClientHello decided is "
+                         "dropped")
 
     def _first_use(self, ticket, contents):
         """Single-use tickets: claim this one; any store failure refuses."""

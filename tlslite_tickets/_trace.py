@@ -2,15 +2,27 @@
 
 Everything goes to the ``tlslite_tickets.trace`` logger at DEBUG level, so
 ``logging.getLogger("tlslite_tickets.trace").setLevel(logging.DEBUG)`` (or
-the server command's ``--trace``) shows a ladder like::
+the server command's ``--trace``) shows a ladder like this one: a TLS 1.3
+client resumes with a ticket from a server that takes only P-256 key
+shares, so its X25519 share gets a HelloRetryRequest and dec_cb runs for
+both ClientHellos, as in OpenSSL ("..." stands for text left out here)::
 
-    [conn 2] <- ClientHello     TLS 1.3 offered, SNI 'localhost', 1 PSK identity
-    [conn 2]    dec_cb          key name 3f..., status SUCCESS_RENEW -> USE_RENEW
-    [conn 2] -> ServerHello     TLS 1.3, TLS_AES_128_GCM_SHA256, PSK identity 0
+    [conn 2] <- ClientHello      up to TLS 1.3, ..., 1 PSK identity
+    [conn 2]    version          TLS 1.3 will be negotiated
+    [conn 2]    dec_cb           key name ..., status SUCCESS_RENEW -> USE_RENEW
+    [conn 2]    retry            what the first ClientHello decided is dropped
+    [conn 2] -> HelloRetryRequest ..., asks for a secp256r1 key share, cookie
+    [conn 2] -> ChangeCipherSpec
+    [conn 2] <- ClientHello      up to TLS 1.3, ..., 1 PSK identity
+    [conn 2]    version          TLS 1.3 will be negotiated
+    [conn 2]    dec_cb           key name ..., status SUCCESS_RENEW -> USE_RENEW
+    [conn 2] -> ServerHello      TLS 1.3, ..., resuming with PSK identity 0
     ...
-    [conn 2]    gen_cb          -> 1
-    [conn 2]    ticket          sealed under key 9a..., 222 bytes
-    [conn 2] -> NewSessionTicket lifetime 86400 s, 222-byte ticket
+    [conn 2]    gen_cb           -> 1
+    [conn 2]    ticket           #1 sealed under key ..., 131 bytes
+    [conn 2] -> NewSessionTicket lifetime 86400 s, 131-byte ticket
+
+(``unit_tests/test_trace.py`` checks that this example matches a real trace.)
 
 Nothing here runs unless that logger is enabled, and no line ever holds a
 secret: key names and sizes only.

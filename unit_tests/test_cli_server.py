@@ -353,6 +353,19 @@ def test_appdata_comes_back_in_the_ticket(servers, version):
     server.wait_for(r"\[trace\].*appdata " + wanted + " -> USE", "err")
 
 
+def test_trace_shows_the_hello_retry_request(servers):
+    # only P-256: Python's ssl client leads with X25519 and is asked again
+    server = servers("--groups", "secp256r1", "--trace")
+    first = https_get(server.port, "1.3")
+    assert https_get(server.port, "1.3", session=first.session).resumed
+    resumed = server.wait_for(r"\[trace\].* -> ServerHello .*resuming", "err")
+    conn = re.search(r"\[conn \d+\]", resumed).group(0)
+    ladder = [line.split(conn)[1].split()[:2] for line in server.err
+              if conn in line]
+    assert ladder.count(["->", "HelloRetryRequest"]) == 1, server.err
+    assert ladder.count(["dec_cb", "key"]) == 2, server.err
+
+
 def test_abort_policy_fails_resumption_but_keeps_serving(servers):
     server = servers("--ticket-policy", "abort")
     first = https_get(server.port, "1.3")  # no ticket offered: no dec_cb
