@@ -10,7 +10,12 @@ is claimed once, on the second ClientHello, after its binder.
 """
 
 import collections
+import contextlib
 import logging
+import re
+import socket
+import ssl
+import subprocess
 
 import pytest
 from tlslite.constants import AlertDescription, CipherSuite, GroupName
@@ -208,6 +213,65 @@ def test_openssl_client_sees_the_retry_or_the_alert(make_server, tmp_path,
         assert len(handshake_lines(second.reply, "<<<", "ServerHello")) == 2
         assert log.statuses == [SUCCESS_RENEW, SUCCESS_RENEW]
         assert second.tickets == 1
+
+
+@contextlib.contextmanager
+def openssl_server(cert_files, *options):
+    """``openssl s_server`` on a loopback port; yields the port."""
+    cert, key = cert_files
+    proc = subprocess.Popen(
+        ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert,
+         "-key", key, "-tls1_3"] + list(options),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        for _ in range(20):  # a few banner lines, then ACCEPT host:port
+            line = proc.stdout.readline().decode("latin-1")
+            found = re.match(r"ACCEPT .*:(\d+)", line)
+            if found or not line:
+                break
+        assert found, "s_server did not start: " + line
+        yield int(found.group(1))
+    finally:
+        proc.kill()
+        proc.wait(20)
+        proc.stdin.close()
+        proc.stdout.close()
+
+
+def python_resumption(port):
+    """Python's ssl client: a full handshake, then a resumption; whether
+    the second one resumed."""
+    peer = PythonSSLClient("1.3")
+    session = None
+    for _ in range(2):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+        with peer.context.wrap_socket(raw, server_hostname="localhost",
+                                      session=session) as sock:
+            reused = sock.session_reused
+            sock.settimeout(0.5)  # s_server says nothing: just read tickets
+            try:
+                sock.recv(1)
+            except (socket.timeout, ssl.SSLError, OSError):
+                pass
+            session = sock.session
+            # a clean close, or OpenSSL drops the session from its cache
+            sock.settimeout(20)
+            sock.unwrap()
+    return reused
+
+
+def test_openssl_anti_replay_loses_a_retried_resumption(cert_files):
+    # The README's deliberate difference. With early data on, OpenSSL's
+    # anti-replay cache drops the ticket's session while handling the first
+    # ClientHello, so the second one cannot resume; without a retry it
+    # resumes (our single-use store is asked once: see the test below).
+    with openssl_server(cert_files, "-groups", "P-256",
+                        "-early_data") as port:
+        assert not python_resumption(port)
+    with openssl_server(cert_files, "-groups", "P-256:X25519",
+                        "-early_data") as port:
+        assert python_resumption(port)
 
 
 # -- hand-built ClientHellos: binders and single-use tickets --------------
