@@ -8,6 +8,7 @@ resumption. These properties run >= 10,000 examples in ``make test``
 import os
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from tlslite.constants import GroupName
 
 import tlslite_tickets as tt
 from tlslite_tickets import _ticket
@@ -123,19 +124,26 @@ def test_key_names_must_be_16_bytes(name, secret_len):
 
 
 class Hellos(object):
-    """A live server and a real TLS 1.3 ticket, shared by the examples."""
+    """Live servers and a real TLS 1.3 ticket, shared by the examples:
+    ``retry_server`` (same keys) takes only P-256 key shares, so the
+    X25519 hellos sent to it get a HelloRetryRequest."""
 
     server = None
+    retry_server = None
     session = None
 
 
-def hello_server(make_server):
+def hello_server(make_server, retry=False):
     if Hellos.server is None or Hellos.server._done.is_set():
-        Hellos.server = make_server(ticket_settings())
+        seed = os.urandom(32)
+        Hellos.server = make_server(ticket_settings(ticket_seed=seed))
+        Hellos.retry_server = make_server(ticket_settings(
+            ticket_seed=seed, eccCurves=["secp256r1"],
+            keyShares=["secp256r1"], dhGroups=[]))
         client = TlsliteClient("1.3")
         client.settings.cipherNames = ["aes128gcm"]
         Hellos.session = client.connect(Hellos.server).session
-    return Hellos.server
+    return Hellos.retry_server if retry else Hellos.server
 
 
 ticket_like = st.one_of(
@@ -174,3 +182,19 @@ def test_whole_tls13_hellos_with_garbage_identities(make_server, data):
     flight = exchange(server, hello)
     assert flight.alert is None
     assert flight.selected_identity is None
+
+
+@examples(100)
+@given(st.data())
+def test_first_of_two_tls13_hellos_with_garbage_identities(make_server,
+                                                           data):
+    # dec_cb judges every identity of the first ClientHello, then the
+    # HelloRetryRequest goes out (the client hangs up there)
+    server = hello_server(make_server, retry=True)
+    identities = data.draw(st.lists(ticket_like, min_size=1, max_size=4))
+    assume(bytes(Hellos.session.tickets[0].ticket) not in identities)
+    hello = tls13_hello(identities, psk_configs=[
+        (bytearray(i), bytearray(32), "sha256") for i in identities],
+        groups=(GroupName.x25519, GroupName.secp256r1))
+    flight = exchange(server, hello)
+    assert flight.alert is None and flight.hello_retry_request
