@@ -166,9 +166,8 @@ class TicketHandshake(object):
         ``verify_binder(index, psk, prf)`` raises TicketAbort.
         """
         self.begin_tls13(self.client_hello, cipher_suite)
-        external = dict((bytes(config[0]), config[2] if len(config) > 2
-                         else "sha256")
-                        for config in self.settings.pskConfigs or ())
+        external = {bytes(config[0]): config[2] if len(config) > 2
+                    else "sha256" for config in self.settings.pskConfigs or ()}
         prf = prf_of(cipher_suite)
         offer = _psk_offer(self.client_hello)
         for index, identity in enumerate(offer and offer.identities or ()):
