@@ -163,6 +163,11 @@ class TicketHandshake(object):
         only the binder of the second ClientHello, the one a resumption
         rests on, may claim a ticket.
 
+        In OpenSSL (3.0 up to the current 3.x sources alike):
+        ssl_get_prev_session runs tls_parse_ctos_psk on each ClientHello,
+        and tls_construct_server_hello frees the session for a
+        HelloRetryRequest.
+
         ``verify_binder(index, psk, prf)`` raises TicketAbort.
         """
         self.begin_tls13(self.client_hello, cipher_suite)
