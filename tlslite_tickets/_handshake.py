@@ -32,6 +32,10 @@ from ._trace import ConnectionTrace, version_name
 from ._wire import certificate_chain
 
 
+#: PSK identities whose decrypt/dec_cb events a trace shows, per hello.
+TRACED_PSK_IDENTITIES = 4
+
+
 def prf_of(cipher_suite):
     """Hash name of a suite's PRF, as tlslite-ng names it."""
     if cipher_suite in CipherSuite.sha384PrfSuites:
@@ -66,6 +70,7 @@ class TicketHandshake(object):
         self.tickets_sent = 0
         self._nonce_counter = 0
         self._opened_with = None  # key of the last ticket that opened
+        self._psk_indexes = (None, {})  # (ClientHello, {id(identity): i})
         #: trace lines for this connection (``tlslite_tickets.trace``)
         self.trace = ConnectionTrace()
 
@@ -133,11 +138,55 @@ class TicketHandshake(object):
         # OpenSSL: tickets by default, unless identities are there to judge
         self.ticket_expected = not (offered and usable)
 
-    def offer_tls13(self, ticket, verify_binder):
+    def psk_index(self, identity):
+        """Position of a PSK identity object in the current ClientHello.
+
+        The map is built once per ClientHello (linear), so a hello with
+        thousands of identities costs the same per identity as one with two.
+        """
+        hello, indexes = self._psk_indexes
+        if hello is not self.client_hello:
+            hello = self.client_hello
+            ext = hello.getExtension(ExtensionType.pre_shared_key)
+            # the hello holds the identities, so their id()s stay unique
+            indexes = dict((id(ident), i)
+                           for i, ident in enumerate(ext.identities))
+            self._psk_indexes = hello, indexes
+        return indexes[id(identity)]
+
+    def examines_psk(self, index):
+        """Whether identity ``index`` is judged (decrypt, dec_cb, ...).
+
+        ``settings.ticket_max_psk_identities`` bounds the work an attacker
+        can ask for with one ClientHello; OpenSSL has no such bound.
+        """
+        limit = self.settings.ticket_max_psk_identities
+        if limit is None or index < limit:
+            return True
+        if index == limit:
+            count = len(self.client_hello.getExtension(
+                ExtensionType.pre_shared_key).identities)
+            self.trace.event("psk", "identities #%d to #%d not examined "
+                             "(ticket_max_psk_identities is %d)", limit,
+                             count - 1, limit)
+        return False
+
+    def offer_tls13(self, ticket, verify_binder, index=0):
         """One PSK identity: return its TicketContents to resume, or None.
 
         ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.
+        Trace lines are kept for the first few identities only.
         """
+        if index == TRACED_PSK_IDENTITIES:
+            self.trace.event("psk", "trace of identity #%d and later left "
+                             "out", index)
+        self.trace.quiet = index >= TRACED_PSK_IDENTITIES
+        try:
+            return self._offer_tls13(ticket, verify_binder)
+        finally:
+            self.trace.quiet = False
+
+    def _offer_tls13(self, ticket, verify_binder):
         contents, session = self._judge(ticket)
         if contents is None:
             return None

@@ -206,9 +206,10 @@ class TicketHooks(TLSConnection):
             return super(TicketHooks, self)._tryDecrypt(settings, identity,
                                                         ticket)
         hello = state.client_hello
-        identities = hello.getExtension(ExtensionType.pre_shared_key).identities
-        index = next(i for i, ident in enumerate(identities)
-                     if ident is identity)
+        # an O(1) lookup: a scan per identity made a flood quadratic
+        index = state.psk_index(identity)
+        if not state.examines_psk(index):
+            return None, None
 
         def verify_binder(psk, prf):
             # Checked here, before tlslite-ng checks it again (~0.1 ms), for
@@ -224,7 +225,8 @@ class TicketHooks(TLSConnection):
                 raise TicketAbort("PSK binder does not verify",
                                   AlertDescription.decrypt_error) from exc
 
-        contents = state.offer_tls13(bytes(identity.identity), verify_binder)
+        contents = state.offer_tls13(bytes(identity.identity), verify_binder,
+                                     index)
         if contents is None:
             return None, None
         return ((identity.identity, bytearray(contents.secret),
