@@ -32,6 +32,8 @@ PROFILES = {
         "rate_duration_s": 4.0,  # part 4/5: per concurrency level
         "rate_bin_s": 0.5,
         "rate_max_per_client": 20000,
+        "hostile_blocks": 6,     # part 5: interleaved blocks per hello ...
+        "hostile_per_block": 3,  # ... of this many hellos per server
     },
     "smoke": {
         "batch_s": 0.0005,
@@ -44,6 +46,8 @@ PROFILES = {
         "rate_duration_s": 0.6,
         "rate_bin_s": 0.2,
         "rate_max_per_client": 200,
+        "hostile_blocks": 1,
+        "hostile_per_block": 1,
     },
 }
 
