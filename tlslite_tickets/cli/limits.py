@@ -21,8 +21,9 @@ import time
 
 from . import common
 
-#: Listen backlog: where clients wait while every slot is taken.
-LISTEN_BACKLOG = 128
+#: Listen backlog, where clients wait while every slot is taken (nginx's
+#: default; the kernel caps it at net.core.somaxconn).
+LISTEN_BACKLOG = 511
 #: Descriptors kept for everything but client sockets (stdio, the
 #: listener, Redis, key files, imports).
 RESERVED_FDS = 16
