@@ -31,8 +31,8 @@ ECDHE-ECDSA-AES128-GCM-SHA256) for every server. Everything talks to
    tlslite_tickets server`` (a process of its own, a thread per
    connection) from 1, 2 and 8 client processes, and
 5. the same client loop against ``openssl s_server``: the C ceiling;
-   and (numbered 5 in the table) hostile ClientHellos of about 64 KiB
-   stuffed with PSK identities: server CPU per hello, ours vs stock.
+6. hostile ClientHellos of about 64 KiB stuffed with PSK identities:
+   server CPU per hello, ours vs stock tlslite-ng.
 
 Output: one table on stdout, ``bench.json`` (with machine information) and
 ``bench.png`` (only when matplotlib is importable) in ``--out``.

@@ -4,7 +4,7 @@ A hello of about 64 KiB holds over 7,000 one-byte identities. The server
 must answer it (a full handshake: none of them is a ticket), judge at most
 ``ticket_max_psk_identities`` of them, keep its trace short, and then go on
 serving ordinary clients. How much CPU such a hello costs, ours vs stock
-tlslite-ng, is measured by ``make bench`` (part 5), not here.
+tlslite-ng, is measured by ``make bench`` (part 6), not here.
 """
 
 import io

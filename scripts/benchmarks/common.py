@@ -32,7 +32,7 @@ PROFILES = {
         "rate_duration_s": 4.0,  # part 4/5: per concurrency level
         "rate_bin_s": 0.5,
         "rate_max_per_client": 20000,
-        "hostile_blocks": 6,     # part 5: interleaved blocks per hello ...
+        "hostile_blocks": 6,     # part 6: interleaved blocks per hello ...
         "hostile_per_block": 3,  # ... of this many hellos per server
     },
     "smoke": {
@@ -56,7 +56,7 @@ CONCURRENCY = (1, 2, 8)
 RATE_VERSION = "1.3"
 
 #: The implementations, in table order; ``base`` is stock tlslite-ng for
-#: parts 1-3 and openssl s_server for parts 4-5.
+#: parts 1-3 and 6, openssl s_server for parts 4-5.
 IMPLS = ("base", "ours_pure", "ours_crypto")
 IMPL_TITLES = {"base": "baseline", "ours_pure": "ours, pure-Python AEAD",
                "ours_crypto": "ours, cryptography AEAD"}

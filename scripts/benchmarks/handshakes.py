@@ -61,7 +61,7 @@ class HandshakeServer(object):
                 conn.close()
             except Exception as exc:  # reported by the client side
                 record["error"] = "{0}: {1}".format(type(exc).__name__, exc)
-                # until the failure (part 5's hellos never complete)
+                # until the failure (part 6's hellos never complete)
                 record["cpu_to_error"] = time.thread_time() - start
             finally:
                 sock.close()

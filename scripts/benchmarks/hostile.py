@@ -1,4 +1,4 @@
-"""Part 5: hostile ClientHellos, server CPU per hello.
+"""Part 6: hostile ClientHellos, server CPU per hello.
 
 Three TLS 1.3 ClientHellos of about 64 KiB, built by
 ``unit_tests/rawhello.py``, each sent (in 16 KiB records) to a loopback
@@ -108,7 +108,7 @@ def bench_hostile(profile, credentials):
                 server.close()
         for name in servers:
             cells[name] = summarize(cpu[name], 1e3, answered=answered[name])
-        rows.append(row(row_id, 5, title, "ms", "lower", cells,
+        rows.append(row(row_id, 6, title, "ms", "lower", cells,
                         "{0} identit{1} of {2} bytes, hello {3} bytes; "
                         "hellos answered: {4}".format(
                             len(identities), "y" if len(identities) == 1
