@@ -71,6 +71,7 @@ class TicketHandshake(object):
         self._nonce_counter = 0
         self._opened_with = None  # key of the last ticket that opened
         self._psk_indexes = (None, {})  # (ClientHello, {id(identity): i})
+        self._psk_notes = set()  # summary trace lines given for this hello
         #: trace lines for this connection (``tlslite_tickets.trace``)
         self.trace = ConnectionTrace()
 
@@ -152,7 +153,14 @@ class TicketHandshake(object):
             indexes = dict((id(ident), i)
                            for i, ident in enumerate(ext.identities))
             self._psk_indexes = hello, indexes
+            self._psk_notes = set()
         return indexes[id(identity)]
+
+    def _note_once(self, what, detail, *args):
+        """A summary trace line, at most once per ClientHello."""
+        if what not in self._psk_notes:
+            self._psk_notes.add(what)
+            self.trace.event("psk", detail, *args)
 
     def examines_psk(self, index):
         """Whether identity ``index`` is judged (decrypt, dec_cb, ...).
@@ -163,12 +171,11 @@ class TicketHandshake(object):
         limit = self.settings.ticket_max_psk_identities
         if limit is None or index < limit:
             return True
-        if index == limit:
-            count = len(self.client_hello.getExtension(
-                ExtensionType.pre_shared_key).identities)
-            self.trace.event("psk", "identities #%d to #%d not examined "
-                             "(ticket_max_psk_identities is %d)", limit,
-                             count - 1, limit)
+        count = len(self.client_hello.getExtension(
+            ExtensionType.pre_shared_key).identities)
+        self._note_once("limit", "identities #%d to #%d not examined "
+                        "(ticket_max_psk_identities is %d)", limit, count - 1,
+                        limit)
         return False
 
     def offer_tls13(self, ticket, verify_binder, index=0):
@@ -177,10 +184,10 @@ class TicketHandshake(object):
         ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.
         Trace lines are kept for the first few identities only.
         """
-        if index == TRACED_PSK_IDENTITIES:
-            self.trace.event("psk", "trace of identity #%d and later left "
-                             "out", index)
-        self.trace.quiet = index >= TRACED_PSK_IDENTITIES
+        if index >= TRACED_PSK_IDENTITIES:
+            self._note_once("quiet", "trace of identity #%d and later left "
+                            "out", TRACED_PSK_IDENTITIES)
+            self.trace.quiet = True
         try:
             return self._offer_tls13(ticket, verify_binder)
         finally:
