@@ -56,6 +56,11 @@ def process_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def threads(pid):
+    with open("/proc/{0}/status".format(pid)) as handle:
+        return int(re.search(r"Threads:\s+(\d+)", handle.read()).group(1))
+
+
 def test_stalled_handshake_is_cut_on_time(workdir):
     server = start(workdir, "--handshake-timeout", "1")
     try:
@@ -94,6 +99,21 @@ def test_idle_connection_is_closed_after_the_handshake(workdir):
         stop(server)
 
 
+def test_defaults_follow_the_documented_rules():
+    from tlslite_tickets.cli.limits import check_limits
+    from tlslite_tickets.cli.server import build_parser
+    args = build_parser().parse_args(["127.0.0.1:0"])
+    check_limits(args)
+    assert args.handshake_timeout == 30 and args.idle_timeout == 30
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft != resource.RLIM_INFINITY:
+        assert args.max_connections == max(1, min(1024, (soft - 16) // 2))
+    args = build_parser().parse_args(["127.0.0.1:0", "--handshake-timeout",
+                                      "5"])
+    check_limits(args)
+    assert args.idle_timeout == 5
+
+
 def test_help_states_the_defaults():
     from tlslite_tickets.cli.server import build_parser
     text = build_parser().format_help()
@@ -129,6 +149,9 @@ def test_descriptor_exhaustion_does_not_spin(workdir, flags):
             assert "Too many open files" in warnings[0]
         else:
             assert warnings == []
+            # 24 connection threads, the main one and the deadline watchdog;
+            # the other 56 clients wait in the listen backlog
+            assert threads(server.proc.pid) <= 24 + 2
         for sock in stalled:
             sock.close()
         stalled = []
