@@ -30,7 +30,9 @@ ECDHE-ECDSA-AES128-GCM-SHA256) for every server. Everything talks to
 4. resumed TLS 1.3 handshakes per second against ``python -m
    tlslite_tickets server`` (a process of its own, a thread per
    connection) from 1, 2 and 8 client processes, and
-5. the same client loop against ``openssl s_server``: the C ceiling.
+5. the same client loop against ``openssl s_server``: the C ceiling;
+6. hostile ClientHellos of about 64 KiB stuffed with PSK identities:
+   server CPU per hello, ours vs stock tlslite-ng.
 
 Output: one table on stdout, ``bench.json`` (with machine information) and
 ``bench.png`` (only when matplotlib is importable) in ``--out``.
@@ -57,6 +59,7 @@ from benchmarks.chart import plot  # noqa: E402
 from benchmarks.common import PROFILES, ROOT  # noqa: E402
 from benchmarks.crypto import bench_crypto  # noqa: E402
 from benchmarks.handshakes import bench_handshakes  # noqa: E402
+from benchmarks.hostile import bench_hostile  # noqa: E402
 from benchmarks.processes import serve  # noqa: E402
 from benchmarks.rates import bench_rates  # noqa: E402
 from benchmarks.reject import bench_reject  # noqa: E402
@@ -95,24 +98,28 @@ def main(argv=None):
         cert, key = make_self_signed(workdir)
         credentials = load_credentials(cert, key)
         steps = []
-        print("1/4 ticket seal and open ...", flush=True)
+        print("1/5 ticket seal and open ...", flush=True)
         step = time.monotonic()
         rows, ticket_lens = bench_crypto(profile)
         steps.append(("crypto", time.monotonic() - step))
-        print("2/4 server CPU per handshake ...", flush=True)
+        print("2/5 server CPU per handshake ...", flush=True)
         step = time.monotonic()
         rows += bench_handshakes(profile, credentials)
         steps.append(("handshakes", time.monotonic() - step))
-        print("3/4 unknown key names ...", flush=True)
+        print("3/5 unknown key names ...", flush=True)
         step = time.monotonic()
         rows += bench_reject(profile, ticket_lens)
         steps.append(("reject", time.monotonic() - step))
-        print("4/4 resumptions per second (ours, then openssl s_server) ...",
+        print("4/5 resumptions per second (ours, then openssl s_server) ...",
               flush=True)
         step = time.monotonic()
         rate_rows, servers = bench_rates(profile, cert, key)
         rows += rate_rows
         steps.append(("rates", time.monotonic() - step))
+        print("5/5 hostile ClientHellos ...", flush=True)
+        step = time.monotonic()
+        rows += bench_hostile(profile, credentials)
+        steps.append(("hostile", time.monotonic() - step))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     targets = evaluate_targets(rows)

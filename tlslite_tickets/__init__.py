@@ -9,6 +9,7 @@ Public API (see README for the OpenSSL name of each)::
     RedisSessionCache                              TLS 1.2 session-ID cache
     TicketStatus, TicketReturn, SSL_TICKET_*       callback values
     SSL_CTX_set_session_ticket_cb and friends      OpenSSL names
+    handshake_deadline, HandshakeTimeout           handshake time limit
 """
 
 from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN,
@@ -27,6 +28,7 @@ from ._redis_cache import RedisSessionCache
 from ._redis_store import RedisSingleUseStore, RedisUnavailable
 from ._hooks import CHECKED_TLSLITE_VERSIONS
 from ._connection import TicketTLSConnection
+from ._deadline import HandshakeTimeout, handshake_deadline
 from ._ticket import AEAD_BACKEND, TicketContents, TicketDecodeError
 from ._openssl import (SSL_CTX_get_num_tickets, SSL_CTX_set_num_tickets,
                        SSL_CTX_set_session_ticket_cb,

@@ -35,6 +35,10 @@ from ._trace import ConnectionTrace, version_name
 from ._wire import certificate_chain
 
 
+#: PSK identities whose decrypt/dec_cb events a trace shows, per hello.
+TRACED_PSK_IDENTITIES = 4
+
+
 def prf_of(cipher_suite):
     """Hash name of a suite's PRF, as tlslite-ng names it."""
     if cipher_suite in CipherSuite.sha384PrfSuites:
@@ -69,6 +73,8 @@ class TicketHandshake(object):
         self.tickets_sent = 0
         self._nonce_counter = 0
         self._opened_with = None  # key of the last ticket that opened
+        self._psk_indexes = (None, {})  # (ClientHello, {id(identity): i})
+        self._psk_notes = set()  # summary trace lines given for this hello
         #: trace lines for this connection (``tlslite_tickets.trace``)
         self.trace = ConnectionTrace()
 
@@ -131,11 +137,61 @@ class TicketHandshake(object):
         if _psk_offer(client_hello) is not None:
             self._ticket_event("tls13_identities")
 
-    def offer_tls13(self, ticket, verify_binder):
+    def psk_index(self, identity):
+        """Position of a PSK identity object in the current ClientHello.
+
+        The map is built once per ClientHello (linear), so a hello with
+        thousands of identities costs the same per identity as one with two.
+        """
+        hello, indexes = self._psk_indexes
+        if hello is not self.client_hello:
+            hello = self.client_hello
+            ext = hello.getExtension(ExtensionType.pre_shared_key)
+            # the hello holds the identities, so their id()s stay unique
+            indexes = dict((id(ident), i)
+                           for i, ident in enumerate(ext.identities))
+            self._psk_indexes = hello, indexes
+            self._psk_notes = set()
+        return indexes[id(identity)]
+
+    def _note_once(self, what, detail, *args):
+        """A summary trace line, at most once per ClientHello."""
+        if what not in self._psk_notes:
+            self._psk_notes.add(what)
+            self.trace.event("psk", detail, *args)
+
+    def examines_psk(self, index):
+        """Whether identity ``index`` is judged (decrypt, dec_cb, ...).
+
+        ``settings.ticket_max_psk_identities`` bounds the work an attacker
+        can ask for with one ClientHello; OpenSSL has no such bound.
+        """
+        limit = self.settings.ticket_max_psk_identities
+        if limit is None or index < limit:
+            return True
+        count = len(self.client_hello.getExtension(
+            ExtensionType.pre_shared_key).identities)
+        self._note_once("limit", "identities #%d to #%d not examined "
+                        "(ticket_max_psk_identities is %d)", limit, count - 1,
+                        limit)
+        return False
+
+    def offer_tls13(self, ticket, verify_binder, index=0):
         """One PSK identity: return its TicketContents to resume, or None.
 
         ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.
+        Trace lines are kept for the first few identities only.
         """
+        if index >= TRACED_PSK_IDENTITIES:
+            self._note_once("quiet", "trace of identity #%d and later left "
+                            "out", TRACED_PSK_IDENTITIES)
+            self.trace.quiet = True
+        try:
+            return self._offer_tls13(ticket, verify_binder)
+        finally:
+            self.trace.quiet = False
+
+    def _offer_tls13(self, ticket, verify_binder):
         contents, session = self._judge(ticket)
         if contents is None:
             return None
@@ -176,6 +232,8 @@ class TicketHandshake(object):
         prf = prf_of(cipher_suite)
         offer = _psk_offer(self.client_hello)
         for index, identity in enumerate(offer and offer.identities or ()):
+            if not self.examines_psk(index):
+                break  # the same bound as for the second ClientHello
             name = bytes(identity.identity)
             if name in external:
                 # an external PSK: tlslite-ng's, not a ticket (its loop
@@ -183,7 +241,14 @@ class TicketHandshake(object):
                 if external[name] == prf:
                     break
                 continue
-            contents, _ = self._judge(name)
+            if index >= TRACED_PSK_IDENTITIES:
+                self._note_once("quiet", "trace of identity #%d and later "
+                                "left out", TRACED_PSK_IDENTITIES)
+                self.trace.quiet = True
+            try:
+                contents, _ = self._judge(name)
+            finally:
+                self.trace.quiet = False
             if contents is not None:
                 verify_binder(index, contents.secret,
                               prf_of(contents.cipher_suite))

@@ -220,11 +220,13 @@ class TicketHooks(TLSConnection):
             return super(TicketHooks, self)._tryDecrypt(settings, identity,
                                                         ticket)
         hello = state.client_hello
-        identities = hello.getExtension(ExtensionType.pre_shared_key).identities
-        index = next(i for i, ident in enumerate(identities)
-                     if ident is identity)
+        # an O(1) lookup: a scan per identity made a flood quadratic
+        index = state.psk_index(identity)
+        if not state.examines_psk(index):
+            return None, None
         verify_binder = functools.partial(self._verify_binder, hello, index)
-        contents = state.offer_tls13(bytes(identity.identity), verify_binder)
+        contents = state.offer_tls13(bytes(identity.identity), verify_binder,
+                                     index)
         if contents is None:
             return None, None
         return ((identity.identity, bytearray(contents.secret),

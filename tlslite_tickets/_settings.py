@@ -23,6 +23,10 @@ _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_seed", "ticket_rotation_period",
                   "ticket_decrypt_window", "ticket_single_use",
                   "ticket_clock")
+_TICKET_FIELDS += ("ticket_max_psk_identities",)
+
+#: Default of ``ticket_max_psk_identities``: real clients send one or two.
+DEFAULT_MAX_PSK_IDENTITIES = 64
 
 #: Default seconds between automatic key rotations.
 DEFAULT_ROTATION_PERIOD = 3600
@@ -60,6 +64,11 @@ class TicketSettingsMixin(object):
         TLS 1.3 tickets resume at most once: ``True`` for an in-memory
         store made with these settings, or any store object with a
         ``claim`` method (see ``_single_use.py``). Default ``None``: off.
+    ``ticket_max_psk_identities``
+        TLS 1.3: judge (decrypt, ask dec_cb) at most this many PSK
+        identities of a ClientHello, the first ones; the rest are skipped
+        as if they did not decrypt. Default 64; ``None`` tries them all,
+        as OpenSSL does. A bound on what one hello can cost the server.
     ``ticketLifetime``
         Ticket lifetime in seconds (stock tlslite-ng field).
     ``ticket_clock``
@@ -82,6 +91,7 @@ class TicketSettingsMixin(object):
         self.ticket_decrypt_window = None
         self.ticket_single_use = None
         self.ticket_clock = time.time
+        self.ticket_max_psk_identities = DEFAULT_MAX_PSK_IDENTITIES
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
         self._key_rings = {}
@@ -115,6 +125,11 @@ class TicketSettingsMixin(object):
                                  .format(name, type(value).__name__))
         if self.ticket_clock is None:
             raise ValueError("ticket_clock must be callable, got None")
+        limit = self.ticket_max_psk_identities
+        if limit is not None and (isinstance(limit, bool) or
+                                  not isinstance(limit, int) or limit < 1):
+            raise ValueError("ticket_max_psk_identities must be None or an "
+                             "integer of at least 1, got {0!r}".format(limit))
         count = self.ticket_count
         if isinstance(count, bool) or not isinstance(count, int) or \
                 not 0 <= count < 2 ** 16:

@@ -7,13 +7,13 @@ client resumes with a ticket from a server that takes only P-256 key
 shares, so its X25519 share gets a HelloRetryRequest and dec_cb runs for
 both ClientHellos, as in OpenSSL ("..." stands for text left out here)::
 
-    [conn 2] <- ClientHello      up to TLS 1.3, ..., 1 PSK identity
+    [conn 2] <- ClientHello      up to TLS 1.3, ..., 1 PSK identity: 131 bytes
     [conn 2]    version          TLS 1.3 will be negotiated
     [conn 2]    dec_cb           key name ..., status SUCCESS_RENEW -> USE_RENEW
     [conn 2]    retry            what the first ClientHello decided is dropped
     [conn 2] -> HelloRetryRequest ..., asks for a secp256r1 key share, cookie
     [conn 2] -> ChangeCipherSpec
-    [conn 2] <- ClientHello      up to TLS 1.3, ..., 1 PSK identity
+    [conn 2] <- ClientHello      up to TLS 1.3, ..., 1 PSK identity: 131 bytes
     [conn 2]    version          TLS 1.3 will be negotiated
     [conn 2]    dec_cb           key name ..., status SUCCESS_RENEW -> USE_RENEW
     [conn 2] -> ServerHello      TLS 1.3, ..., resuming with PSK identity 0
@@ -53,14 +53,16 @@ def version_name(version):
 class ConnectionTrace(object):
     """Trace lines for one connection, numbered so threads can be told apart."""
 
-    __slots__ = ("number",)
+    __slots__ = ("number", "quiet")
 
     def __init__(self):
         self.number = next(_ids)
+        #: set while judging PSK identities past the first few
+        self.quiet = False
 
     def event(self, what, detail, *args):
         """A ticket event (no arrow): gen_cb, dec_cb, key choice, ..."""
-        if enabled():
+        if not self.quiet and enabled():
             trace.debug("[conn %d]    %-16s " + detail, self.number, what,
                         *args)
 
@@ -100,9 +102,18 @@ def _client_hello(msg):
             else "empty (asks for a ticket)"))
     psk = msg.getExtension(ExtensionType.pre_shared_key)
     if psk is not None:
-        parts.append("{0} PSK identit{1}".format(
-            len(psk.identities), "y" if len(psk.identities) == 1 else "ies"))
+        parts.append(_psk_identities(psk.identities))
     return ", ".join(parts)
+
+
+def _psk_identities(identities):
+    """Count and sizes of the first few identities (a hello may hold
+    thousands: the line stays short)."""
+    shown = ", ".join(str(len(i.identity)) for i in identities[:3])
+    more = len(identities) - 3
+    return "{0} PSK identit{1}: {2} bytes{3}".format(
+        len(identities), "y" if len(identities) == 1 else "ies", shown,
+        " and {0} more".format(more) if more > 0 else "")
 
 
 def _server_hello(msg):

@@ -46,6 +46,20 @@ def tls13_hello(identities, psk_configs=(), tickets=None,
     (tlslite-ng's own rule). ``corrupt_binder`` flips a bit in that binder.
     The key share is X25519; ``groups`` are the supported groups.
     """
+    # placeholders of the final size: the truncated hello the binders sign
+    # includes their lengths (every PSK here is SHA-256)
+    hello = _tls13_psk_hello(identities, 32, server_name, suites, groups)
+    HandshakeHelpers.update_binders(hello, HandshakeHashes(),
+                                    list(psk_configs), tickets,
+                                    res_master_secret)
+    if corrupt_binder is not None:
+        hello.extensions[-1].binders[corrupt_binder][0] ^= 1
+    return hello
+
+
+def _tls13_psk_hello(identities, binder_len, server_name, suites,
+                     groups=(GroupName.x25519,)):
+    """A TLS 1.3 ClientHello offering ``identities`` with zero binders."""
     private = bytearray(os.urandom(32))
     share = KeyShareEntry().create(GroupName.x25519,
                                    x25519(private, X25519_G))
@@ -60,18 +74,43 @@ def tls13_hello(identities, psk_configs=(), tickets=None,
     if server_name:
         extensions.append(SNIExtension().create(bytearray(server_name)))
     idens = [PskIdentity().create(bytearray(i), 0) for i in identities]
-    # placeholders of the final size: the truncated hello the binders sign
-    # includes their lengths (every PSK here is SHA-256)
-    binders = [bytearray(32) for _ in identities]
+    binders = [bytearray(binder_len) for _ in identities]
     extensions.append(PreSharedKeyExtension().create(idens, binders))
-    hello = ClientHello().create((3, 3), bytearray(os.urandom(32)),
-                                 bytearray(os.urandom(32)), list(suites),
-                                 extensions=extensions)
-    HandshakeHelpers.update_binders(hello, HandshakeHashes(),
-                                    list(psk_configs), tickets,
-                                    res_master_secret)
-    if corrupt_binder is not None:
-        hello.extensions[-1].binders[corrupt_binder][0] ^= 1
+    return ClientHello().create((3, 3), bytearray(os.urandom(32)),
+                                bytearray(os.urandom(32)), list(suites),
+                                extensions=extensions)
+
+
+#: Room for all extensions of a ClientHello (a 16-bit length).
+_EXTENSIONS_ROOM = 2 ** 16 - 1
+#: Bytes one PSK entry costs besides its identity: identity length (2),
+#: obfuscated_ticket_age (4), binder length (1), a 1-byte binder.
+_PSK_ENTRY_OVERHEAD = 2 + 4 + 1 + 1
+
+
+def flood_hello(identity_len, prefix=b"", count=None,
+                suites=(CipherSuite.TLS_AES_128_GCM_SHA256,)):
+    """A TLS 1.3 ClientHello of about 64 KiB, filled with PSK identities.
+
+    Each identity is ``prefix`` (e.g. a valid ticket key name) plus random
+    bytes, ``identity_len`` in all, with a 1-byte binder; ``count`` of
+    them, or as many as the extensions' 16-bit length allows (with
+    ``identity_len=None``: ``count`` identities as long as fits). The binders
+    are garbage: a server must reject this hello cheaply.
+    """
+    base = _tls13_psk_hello([b"x"], 1, b"localhost", suites)
+    room = _EXTENSIONS_ROOM - len(_extensions_bytes(base)) + \
+        _PSK_ENTRY_OVERHEAD + 1  # minus the placeholder identity
+    if identity_len is None:  # one identity per ``count`` fills the room
+        identity_len = room // count - _PSK_ENTRY_OVERHEAD
+    elif count is None:
+        count = room // (_PSK_ENTRY_OVERHEAD + identity_len)
+    identities = [bytes(prefix) + os.urandom(identity_len - len(prefix))
+                  for _ in range(count)]
+    hello = _tls13_psk_hello(identities, 1, b"localhost", suites)
+    if len(_extensions_bytes(hello)) > _EXTENSIONS_ROOM:
+        raise ValueError("{0} identities of {1} bytes do not fit".format(
+            count, identity_len))
     return hello
 
 
@@ -107,6 +146,10 @@ def retry_hello(first, retry, psk_configs=(), tickets=None,
     if corrupt_binder is not None:
         hello.extensions[-1].binders[corrupt_binder][0] ^= 1
     return hello
+
+
+def _extensions_bytes(hello):
+    return b"".join(bytes(ext.write()) for ext in hello.extensions)
 
 
 def tls12_hello(ticket, server_name=b"localhost", ems=True,
@@ -190,9 +233,7 @@ def exchange_with_retry(server, hello, second_hello):
 
 
 def _send_hello(sock, hello):
-    body = hello.write()
-    record = struct.pack(">BHH", ContentType.handshake, 0x0301, len(body))
-    sock.sendall(record + bytes(body))
+    sock.sendall(records_of(hello.write()))
 
 
 def _read_flight(records, after_retry=False):
@@ -212,6 +253,17 @@ def _read_flight(records, after_retry=False):
                 (flight.server_hello and flight.tls13):
             break
     return flight
+
+
+def records_of(handshake_bytes):
+    """Handshake bytes as TLS records of at most 2^14 bytes each."""
+    body = bytes(handshake_bytes)
+    out = []
+    for start in range(0, len(body), 2 ** 14):
+        chunk = body[start:start + 2 ** 14]
+        out.append(struct.pack(">BHH", ContentType.handshake, 0x0301,
+                               len(chunk)) + chunk)
+    return b"".join(out)
 
 
 def _records(sock):

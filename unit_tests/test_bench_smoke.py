@@ -23,7 +23,8 @@ ROWS = (["seal", "open"] +
         ["hs.tls{0}.{1}".format(version, mode) for version in ("12", "13")
          for mode in ("full", "use", "use_renew")] +
         ["reject.{0}".format(count) for count in (1, 10, 100, 1000)] +
-        ["rate.c{0}".format(level) for level in (1, 2, 8)])
+        ["rate.c{0}".format(level) for level in (1, 2, 8)] +
+        ["hostile.flood", "hostile.keyname", "hostile.big"])
 IMPLS = ("base", "ours_pure", "ours_crypto")
 MACHINE = ("cpu_model", "cores", "python", "tlslite_ng", "aead_backend",
            "date")
@@ -90,7 +91,7 @@ def test_machine_info_and_targets(result):
     data, stdout, out = result
     assert set(MACHINE) <= set(data["machine"])
     assert data["profile"] == "smoke"
-    assert sorted(data["targets"]) == ["a", "b", "c", "d"]
+    assert sorted(data["targets"]) == ["a", "b", "c", "d", "e"]
     assert "targets:" in stdout
     # the chart is drawn exactly when matplotlib is there
     assert (out / "bench.png").exists() == _installed("matplotlib")

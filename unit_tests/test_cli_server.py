@@ -37,11 +37,12 @@ def free_port():
 class ServerProcess(object):
     """A server command in a subprocess; its output lines are collected."""
 
-    def __init__(self, command, cwd, probe=False):
+    def __init__(self, command, cwd, probe=False, preexec_fn=None):
         env = dict(os.environ, PYTHONPATH=REPO)
         self.proc = subprocess.Popen(command, cwd=cwd, env=env,
                                      stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     preexec_fn=preexec_fn)
         self.out, self.err = [], []
         self._readers = [
             threading.Thread(target=self._collect, args=(stream, lines),

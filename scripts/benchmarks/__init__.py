@@ -5,6 +5,7 @@
 - ``crypto``: part 1, ticket seal / open alone;
 - ``handshakes``: part 2, server CPU per handshake;
 - ``reject``: part 3, a ticket under an unknown key name;
+- ``hostile``: part 6, ClientHellos stuffed with PSK identities;
 - ``processes`` and ``rates``: parts 4 and 5, resumptions per second
   against server processes (ours, ``openssl s_server``);
 - ``report`` and ``chart``: the table, the targets, ``bench.json`` and

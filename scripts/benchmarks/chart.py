@@ -1,4 +1,4 @@
-"""``bench.png``: the four panels of the table as bar charts, drawn only
+"""``bench.png``: the five panels of the table as bar charts, drawn only
 when matplotlib is importable.
 """
 
@@ -20,8 +20,10 @@ def plot(rows, path):
         ("2. server CPU per handshake (ms)", [2], False, IMPLS),
         ("3. reject unknown key name (us, log)", [3], True, IMPLS),
         ("4/5. resumed TLS 1.3 handshakes/s", [4], False, IMPLS),
+        ("6. hostile ClientHello, server CPU (ms, log)", [6], True, IMPLS),
     ]
-    fig, axes = plt.subplots(2, 2, figsize=(15, 9.5))
+    fig, axes = plt.subplots(3, 2, figsize=(15, 14))
+    axes.flat[-1].axis("off")  # five panels
     for ax, (title, parts, log, names) in zip(axes.flat, panels):
         items = [item for item in rows if item["part"] in parts]
         names = [name for name in names
@@ -70,4 +72,7 @@ def _label(item):
         return "{0} key{1}".format(parts[1], "s" if parts[1] != "1" else "")
     if parts[0] == "rate":
         return "{0} client(s)".format(parts[1][1:])
+    if parts[0] == "hostile":
+        return {"flood": "1-byte identities", "keyname": "~1,250 named",
+                "big": "one 64 KiB"}.get(parts[1], parts[1])
     return item["id"]

@@ -32,6 +32,8 @@ PROFILES = {
         "rate_duration_s": 4.0,  # part 4/5: per concurrency level
         "rate_bin_s": 0.5,
         "rate_max_per_client": 20000,
+        "hostile_blocks": 6,     # part 6: interleaved blocks per hello ...
+        "hostile_per_block": 3,  # ... of this many hellos per server
     },
     "smoke": {
         "batch_s": 0.0005,
@@ -44,6 +46,8 @@ PROFILES = {
         "rate_duration_s": 0.6,
         "rate_bin_s": 0.2,
         "rate_max_per_client": 200,
+        "hostile_blocks": 1,
+        "hostile_per_block": 1,
     },
 }
 
@@ -52,7 +56,7 @@ CONCURRENCY = (1, 2, 8)
 RATE_VERSION = "1.3"
 
 #: The implementations, in table order; ``base`` is stock tlslite-ng for
-#: parts 1-3 and openssl s_server for parts 4-5.
+#: parts 1-3 and 6, openssl s_server for parts 4-5.
 IMPLS = ("base", "ours_pure", "ours_crypto")
 IMPL_TITLES = {"base": "baseline", "ours_pure": "ours, pure-Python AEAD",
                "ours_crypto": "ours, cryptography AEAD"}

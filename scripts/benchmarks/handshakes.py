@@ -50,8 +50,8 @@ class HandshakeServer(object):
             sock.settimeout(TIMEOUT)
             record = {"cpu": None, "error": None}
             conn = self.conn_class(sock)
+            start = time.thread_time()
             try:
-                start = time.thread_time()
                 conn.handshakeServer(certChain=self.chain,
                                      privateKey=self.key,
                                      settings=self.settings)
@@ -61,6 +61,8 @@ class HandshakeServer(object):
                 conn.close()
             except Exception as exc:  # reported by the client side
                 record["error"] = "{0}: {1}".format(type(exc).__name__, exc)
+                # until the failure (part 6's hellos never complete)
+                record["cpu_to_error"] = time.thread_time() - start
             finally:
                 sock.close()
                 self.records.put(record)

@@ -31,6 +31,9 @@ TRACE_LOGGER = "tlslite_tickets.trace"
 
 _print_lock = threading.Lock()
 
+#: dec_cb calls per connection that the policy trace line is shown for.
+TRACED_DEC_CB_CALLS = 4
+
 trace = logging.getLogger(TRACE_LOGGER + ".cli")
 
 #: --ticket-policy: dec_cb's answer for a ticket that decrypted.
@@ -158,6 +161,9 @@ class TicketPolicy(object):
         self.appdata = appdata
         #: appdata found in the ticket each connection offered
         self.offered = weakref.WeakKeyDictionary()
+        #: dec_cb calls per connection, so a trace of a hello with
+        #: thousands of PSK identities shows only the first few
+        self.calls = weakref.WeakKeyDictionary()
 
 
 def gen_cb(conn, policy):
@@ -178,8 +184,14 @@ def dec_cb(conn, session, keyname, status, policy):
     appdata = getattr(session, "ticket_appdata", None)
     if session is not None:
         policy.offered[conn] = appdata
-    trace.debug("policy %s: ticket %s, appdata %r -> %s", policy.name,
-                status.name, appdata, answer.name)
+    if trace.isEnabledFor(logging.DEBUG):
+        calls = policy.calls[conn] = policy.calls.get(conn, 0) + 1
+        if calls <= TRACED_DEC_CB_CALLS:
+            trace.debug("policy %s: ticket %s, appdata %r -> %s",
+                        policy.name, status.name, appdata, answer.name)
+        elif calls == TRACED_DEC_CB_CALLS + 1:
+            trace.debug("policy %s: further calls on this connection not "
+                        "traced", policy.name)
     return answer
 
 

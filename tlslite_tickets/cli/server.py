@@ -23,9 +23,11 @@ from tlslite.constants import CipherSuite
 from tlslite.utils.dns_utils import is_valid_hostname
 
 from . import common
+from .limits import ConnectionLimitsMixIn, add_limit_flags, check_limits
 from .workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
                            start_worker)
 from .._connection import TicketTLSConnection
+from .._deadline import HandshakeTimeout, handshake_deadline
 from .._settings import TicketHandshakeSettings
 
 
@@ -92,6 +94,7 @@ def build_parser(prog="tlslite_tickets server"):
     add("--trace", action="store_true", help="log every ticket decision "
         "(logger tlslite_tickets.trace) to stderr")
     add_fleet_flags(parser)
+    add_limit_flags(parser)
     return parser
 
 
@@ -183,8 +186,10 @@ class TicketServerMixIn(object):
         conn = TicketTLSConnection(sock)
         phase = "handshake"
         try:
-            self.handshake(conn, peer)
+            with handshake_deadline(sock, self.options.handshake_timeout):
+                self.handshake(conn, peer)
             phase = "request"
+            sock.settimeout(self.options.idle_timeout or None)
             self.RequestHandlerClass(conn, client_address, self)
             conn.close()
         except Exception as exc:  # one client must never stop the server
@@ -220,6 +225,10 @@ class TicketServerMixIn(object):
 
 def _describe(exc):
     """One line for a per-connection error."""
+    if isinstance(exc, HandshakeTimeout):
+        return str(exc)  # says what happened; the cause is a broken pipe
+    if isinstance(exc, socket.timeout):
+        return "idle for longer than --idle-timeout"
     if isinstance(exc, OSError) and "NoneType" in str(exc):
         # tlslite-ng reports the end of the stream as None, and io chokes;
         # the wire behaviour is left as tls.py has it, only the words differ
@@ -227,13 +236,13 @@ def _describe(exc):
     return "{0}: {1}".format(type(exc).__name__, exc)
 
 
-class TicketHTTPServer(TicketServerMixIn, socketserver.ThreadingMixIn,
-                       HTTPServer):
+class TicketHTTPServer(ConnectionLimitsMixIn, TicketServerMixIn,
+                       socketserver.ThreadingMixIn, HTTPServer):
     """HTTP over TLS, a thread per connection."""
 
 
-class TicketEchoServer(TicketServerMixIn, socketserver.ThreadingMixIn,
-                       socketserver.TCPServer):
+class TicketEchoServer(ConnectionLimitsMixIn, TicketServerMixIn,
+                       socketserver.ThreadingMixIn, socketserver.TCPServer):
     """Echo over TLS, a thread per connection."""
 
 
@@ -249,6 +258,7 @@ def make_server(args):
     """Bind the listening socket and attach everything a handshake needs."""
     host, port = common.parse_address(args.address)
     chain, key, virtual_hosts = common.load_credentials(args.certs, args.keys)
+    check_limits(args)
     settings = build_settings(args)
     settings.virtual_hosts = virtual_hosts
     if args.echo:
