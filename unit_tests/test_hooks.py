@@ -17,11 +17,21 @@ def test_every_hook_is_listed_in_the_module_docstring():
 
 
 def test_overrides_are_exactly_the_listed_hooks():
+    _hooks.install_hooks()
     overridden = {name for name in vars(_hooks.TicketHooks)
                   if name.startswith("_") and not name.startswith("__") and
                   callable(getattr(_hooks.TicketHooks, name)) and
-                  hasattr(_hooks.TLSConnection, name)}
+                  name in _hooks._originals}
     assert overridden <= set(_hooks._HOOKED)
+    # the rest was added to TLSConnection as is: new names, no overrides
+    for name, value in vars(_hooks.TicketHooks).items():
+        if name.startswith("__"):
+            continue
+        installed = vars(_hooks.TLSConnection)[name]
+        if name in overridden:
+            assert installed.ticket_hook is value
+        else:
+            assert installed is value and name not in _hooks._originals
 
 
 def test_checked_versions_are_documented():
