@@ -97,9 +97,11 @@ class WatchedStore(object):
         return answer
 
     def _failed(self, exc):
+        if isinstance(exc, self._quiet_errors):
+            return  # the store logs this outage, and its end, itself
         with self._lock:
             was_down, self._down = self._down, True
-        if was_down or isinstance(exc, self._quiet_errors):
+        if was_down:
             return
         # the type and message only: a store's error must not carry ticket
         # material, and a traceback per outage start is enough in DEBUG
