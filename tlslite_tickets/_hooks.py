@@ -4,7 +4,9 @@ Nothing else in the package calls or overrides a tlslite-ng method whose
 name starts with an underscore. If a tlslite-ng release changes one of
 these, this is the only file to read.
 
-Checked against tlslite-ng 0.8.2 and 0.9.0b2 (the version tlsfuzzer pins).
+Checked against tlslite-ng 0.8.2 and 0.9.0b2 (the version tlsfuzzer pins);
+the installation below was also run against tlslite-ng's git master of
+December 2026 (commit 0d03169, which calls itself 0.8.2).
 
 Overridden (all on ``TLSConnection`` or its base ``TLSRecordLayer``):
 

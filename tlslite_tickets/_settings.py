@@ -50,7 +50,7 @@ _SHARED_BY_DEEPCOPY = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
 DEFAULT_ROTATION_PERIOD = 3600
 
 
-def _hooks():
+def _hooks_module():
     # imported on first use: _hooks imports this module (its hooks look for
     # TicketSettingsMixin), so a module-level import would be circular
     from . import _hooks as module
@@ -121,7 +121,7 @@ class TicketSettingsMixin(object):
     def __new__(cls, *args, **kwargs):
         # every way of making one (constructor, copy, unpickling) gets here,
         # before the object can reach any handshake
-        _hooks().install_hooks()
+        _hooks_module().install_hooks()
         return super(TicketSettingsMixin, cls).__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -252,7 +252,7 @@ class TicketSettingsMixin(object):
         # ours first, so a bad num_tickets is reported by its OpenSSL name
         self._check_ticket_fields()
         plain = super(TicketSettingsMixin, self).validate()
-        other = _hooks().adopt_validated_fields(copy.copy(self), plain)
+        other = _hooks_module().adopt_validated_fields(copy.copy(self), plain)
         other.ticket_key_ring = self._resolve_key_ring(other)
         other.ticket_single_use_store = self._resolve_single_use()
         return other
