@@ -58,9 +58,16 @@ Relied on for the settings (same versions):
   copies them onto our settings class).
 * tlslite-ng looks at TLS 1.3 PSK identities only when ``pskConfigs`` or
   ``ticketKeys`` is non-empty: a ticket handshake's own validated copy gets
-  a random, process-wide gate key in ``ticketKeys`` when it has none (never
-  used: every reader of ``ticketKeys`` on that path is overridden), and the
-  settings ``validate()`` returns never carry it.
+  a random, process-wide gate key in ``ticketKeys`` when it has none. It
+  never seals or opens anything (``_serverSendTickets``, ``_tryDecrypt`` and
+  ``_ticket_to_session`` are overridden, and the TLS 1.2 ServerHello
+  extension it would turn on is set by our ``_sendMsg``), and the settings
+  ``validate()`` returns never carry it.
+
+The override bodies are written as ordinary overrides, calling
+``super(TicketHooks, self).method(...)``; this module's ``super`` makes that
+reach tlslite-ng's original method when the override runs installed on a
+connection that is not a ``TicketHooks`` instance.
 """
 
 import builtins
