@@ -125,7 +125,11 @@ _StockTicketView = collections.namedtuple(
 
 
 class TicketHooks(TLSConnection):
-    """The overrides listed in the module docstring; no public API here."""
+    """The overrides listed in the module docstring; no public API here.
+
+    Never instantiated: :func:`install_hooks` puts these methods into
+    ``TLSConnection`` itself.
+    """
 
     _ticket_state = None
     _pending_tickets = 0
