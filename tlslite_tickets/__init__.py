@@ -6,6 +6,7 @@ Public API (see README for the OpenSSL name of each)::
     TicketTLSConnection                            server connection
     TicketKey, KeyRing, RotatingKeyRing, KeyFileRing    ticket keys
     MemorySingleUseStore, RedisSingleUseStore      single-use TLS 1.3 tickets
+    TicketKeyRing, SingleUseStore                  the protocols of both
     RedisSessionCache                              TLS 1.2 session-ID cache
     TicketStatus, TicketReturn, SSL_TICKET_*       callback values
     SSL_CTX_set_session_ticket_cb and friends      OpenSSL names
@@ -21,6 +22,7 @@ from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN,
                          TicketReturn, TicketStatus)
 from ._keyfile import KeyFileError, KeyFileRing, load_key_file
 from ._keys import KeyRing, TicketKey
+from ._protocols import SingleUseStore, TicketKeyRing
 from ._rotation import RotatingKeyRing
 from ._settings import TicketHandshakeSettings, TicketSettingsMixin
 from ._single_use import MemorySingleUseStore

@@ -1,16 +1,28 @@
 """The public connection class: tlslite-ng's TLSConnection plus tickets."""
 
-from ._hooks import TicketHooks
+from tlslite.tlsconnection import TLSConnection
+
+from ._hooks import install_hooks
 
 
-class TicketTLSConnection(TicketHooks):
+class TicketTLSConnection(TLSConnection):
     """A ``tlslite.TLSConnection`` whose server side runs the ticket hooks.
 
     Use it exactly like ``TLSConnection``; pass a
     :class:`~tlslite_tickets.TicketHandshakeSettings` to ``handshakeServer``
     to get OpenSSL's ticket-callback semantics. With plain
     ``HandshakeSettings`` it behaves like stock tlslite-ng.
+
+    The ticket hooks live in tlslite-ng's ``TLSConnection`` itself (see
+    ``_hooks.py``), so a stock ``TLSConnection`` given ticket settings does
+    the same; this class is the explicit form, and adds
+    :meth:`new_session_ticket` (``SSL_new_session_ticket``) and
+    :attr:`tickets_sent`.
     """
+
+    def __init__(self, *args, **kwargs):
+        install_hooks()  # also with settings made later, or plain ones
+        super().__init__(*args, **kwargs)
 
     @property
     def tickets_sent(self):

@@ -4,7 +4,9 @@ Nothing else in the package calls or overrides a tlslite-ng method whose
 name starts with an underscore. If a tlslite-ng release changes one of
 these, this is the only file to read.
 
-Checked against tlslite-ng 0.8.2 and 0.9.0b2 (the version tlsfuzzer pins).
+Checked against tlslite-ng 0.8.2 and 0.9.0b2 (the version tlsfuzzer pins);
+the installation below was also run against tlslite-ng's git master of
+December 2026 (commit 0d03169, which calls itself 0.8.2).
 
 Overridden (all on ``TLSConnection`` or its base ``TLSRecordLayer``):
 
@@ -37,12 +39,47 @@ method                                    why
 Called: ``_queue_flush``, ``_sendError``; read: the attributes ``_client``
 and ``_pre_client_hello_handshake_hash`` (binder check); plus the public
 ``HandshakeHelpers.verify_binder``.
+
+Installed into tlslite-ng's own ``TLSConnection`` (see :func:`install_hooks`):
+the first ``TicketSettingsMixin`` object a process builds (``__new__``, so
+copies and unpickled settings count too; never at import) replaces each
+overridden method above on the ``TLSConnection`` class, shared by the whole
+process, with one that runs our override only for a server handshake whose
+settings carry ``TicketSettingsMixin``, and otherwise calls tlslite-ng's
+method and returns its result untouched (plain ``HandshakeSettings``: stock
+behaviour, byte for byte). Whether a handshake carries ticket settings is
+decided where the settings arrive (``_handshakeServerAsyncHelper``,
+``_serverGetClientHello``) and remembered in ``_ticket_state``. Our helper
+methods and the ``_ticket_state``/``_pending_tickets`` defaults are added to
+the class as new attributes (installation refuses to overwrite a name
+tlslite-ng already has).
+
+Relied on for the settings (same versions):
+
+* ``HandshakeSettings.validate()`` returns a new ``HandshakeSettings`` whose
+  whole state is its instance attributes (:func:`adopt_validated_fields`
+  copies them onto our settings class).
+* tlslite-ng looks at TLS 1.3 PSK identities only when ``pskConfigs`` or
+  ``ticketKeys`` is non-empty: a ticket handshake's own validated copy gets
+  a random, process-wide gate key in ``ticketKeys`` when it has none. It
+  never seals or opens anything (``_serverSendTickets``, ``_tryDecrypt`` and
+  ``_ticket_to_session`` are overridden, and the TLS 1.2 ServerHello
+  extension it would turn on is set by our ``_sendMsg``), and the settings
+  ``validate()`` returns never carry it.
+
+The override bodies are written as ordinary overrides, calling
+``super(TicketHooks, self).method(...)``; this module's ``super`` makes that
+reach tlslite-ng's original method when the override runs installed on a
+connection that is not a ``TicketHooks`` instance.
 """
 
+import builtins
 import collections
 import functools
+import inspect
 import logging
 import os
+import threading
 
 import tlslite
 from tlslite.constants import (TLS_1_3_HRR, AlertDescription, ExtensionType,
@@ -92,7 +129,11 @@ _StockTicketView = collections.namedtuple(
 
 
 class TicketHooks(TLSConnection):
-    """The overrides listed in the module docstring; no public API here."""
+    """The overrides listed in the module docstring; no public API here.
+
+    Never instantiated: :func:`install_hooks` puts these methods into
+    ``TLSConnection`` itself.
+    """
 
     _ticket_state = None
     _pending_tickets = 0
@@ -309,3 +350,122 @@ def _set_empty_ticket_ext(server_hello, present):
     if present:
         extensions.append(SessionTicketExtension().create(bytearray(0)))
     server_hello.extensions = extensions or None
+
+
+# -- installation into tlslite-ng's TLSConnection ----------------------------
+#
+# Ticket settings must work on any TLSConnection (TLSSocketServerMixIn and
+# much other code make their own), so the overrides above go into the
+# TLSConnection class itself, once per process, when the first ticket
+# settings object is built. Their bodies stay ordinary overrides, written as
+# ``super(TicketHooks, self).method(...)``: the ``super`` below gives, for a
+# connection that is not a TicketHooks instance, the method tlslite-ng had
+# before installation.
+
+#: methods that see the (validated) settings and decide per handshake
+_ENTRY_POINTS = ("_handshakeServerAsyncHelper", "_serverGetClientHello")
+
+#: name -> tlslite-ng's function, as found before installation
+_originals = {}
+_installed = []
+_install_lock = threading.Lock()
+
+#: see the module docstring; random so no stock path seals under a known key
+_PSK_GATE = [bytearray(os.urandom(32))]
+
+
+def super(cls, obj):  # noqa: A001 -- deliberately shadows the builtin
+    """``super(TicketHooks, self)`` inside an installed override: the
+    original tlslite-ng method; the builtin ``super`` everywhere else."""
+    if cls is TicketHooks and not isinstance(obj, TicketHooks):
+        return _StockMethods(obj)
+    return builtins.super(cls, obj)
+
+
+class _StockMethods(object):
+    """tlslite-ng's own methods, bound to one connection."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn):
+        self._conn = conn
+
+    def __getattr__(self, name):
+        try:
+            original = _originals[name]
+        except KeyError:
+            raise AttributeError("{0} is not an installed hook".format(name))
+        return original.__get__(self._conn, type(self._conn))
+
+
+def hooks_installed():
+    """Whether :func:`install_hooks` has run in this process."""
+    return bool(_installed)
+
+
+def install_hooks():
+    """Put TicketHooks' overrides into ``TLSConnection``; once a process.
+
+    Called when ticket settings (or a TicketTLSConnection) are built, so
+    before any handshake that uses them starts. Thread-safe, idempotent.
+    """
+    if _installed:
+        return
+    with _install_lock:
+        if _installed:
+            return
+        hooked, extras = {}, {}
+        for name, value in vars(TicketHooks).items():
+            if not name.startswith("__"):
+                (hooked if name in _HOOKED else extras)[name] = value
+        clash = sorted(name for name in extras if hasattr(TLSConnection, name))
+        if clash:
+            raise RuntimeError("tlslite-ng's TLSConnection already has {0}; "
+                               "tlslite_tickets cannot add its own".format(
+                                   ", ".join(clash)))
+        for name, value in extras.items():
+            setattr(TLSConnection, name, value)
+        _originals.update(
+            (name, getattr(TLSConnection, name)) for name in hooked)
+        for name, hook in hooked.items():
+            setattr(TLSConnection, name,
+                    _dispatcher(name, _originals[name], hook))
+        _installed.append(True)
+
+
+def _dispatcher(name, original, hook):
+    """``TLSConnection.<name>``: ``hook`` for ticket handshakes, else the
+    original (its return value, generator or not, passed on as it is)."""
+    if name in _ENTRY_POINTS:
+        position = list(inspect.signature(original).parameters).index(
+            "settings") - 1  # without self
+        validated = name == "_serverGetClientHello"
+
+        def method(self, *args, **kwargs):
+            settings = kwargs.get("settings") if "settings" in kwargs else \
+                args[position] if position < len(args) else None
+            if isinstance(settings, TicketSettingsMixin):
+                if validated and not settings.ticketKeys:
+                    settings.ticketKeys = _PSK_GATE
+                return hook(self, *args, **kwargs)
+            if self._ticket_state is not None:
+                self._ticket_state = None  # left by an earlier handshake
+            return original(self, *args, **kwargs)
+    else:
+        def method(self, *args, **kwargs):
+            if self._ticket_state is None:
+                return original(self, *args, **kwargs)
+            return hook(self, *args, **kwargs)
+    functools.update_wrapper(method, original)
+    method.ticket_hook = hook
+    return method
+
+
+def adopt_validated_fields(settings, validated):
+    """Give ``settings`` every field of tlslite-ng's validated copy.
+
+    ``HandshakeSettings.validate()`` builds a plain ``HandshakeSettings``;
+    its state is its instance attributes (see the module docstring).
+    """
+    vars(settings).update(vars(validated))
+    return settings

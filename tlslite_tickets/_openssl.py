@@ -96,6 +96,12 @@ def SSL_new_session_ticket(conn):
     """Queue one more TLS 1.3 ticket for the next write.
 
     Mirrors ``SSL_new_session_ticket``: returns 1, or 0 on TLS 1.2 and
-    before the handshake.
+    before the handshake. The ticket goes out with the next write of a
+    ``TicketTLSConnection``; a stock tlslite-ng ``TLSConnection`` (such as
+    ``TLSSocketServerMixIn`` makes) has nowhere to send it from, so on one
+    this returns 0 and queues nothing.
     """
-    return conn.new_session_ticket()
+    queue_ticket = getattr(conn, "new_session_ticket", None)
+    if queue_ticket is None:
+        return 0
+    return queue_ticket()

@@ -4,20 +4,35 @@ tlslite-ng's ``HandshakeSettings.validate()`` returns a brand-new
 ``HandshakeSettings`` and so drops any attribute it does not know. The
 :class:`TicketSettingsMixin` keeps the ticket fields across ``validate()``
 and checks them there, naming the field in every error.
+
+A settings object, every ``validate()`` result made from it (tlslite-ng
+validates again inside each handshake), and its ``copy.copy`` and
+``copy.deepcopy`` copies share one :class:`_SharedTicketState`: the random
+seed, the key rings built from the fields, the in-memory single-use store.
+So any chain of those gives the same keys, callbacks and store.
+
+Building the first such object installs the ticket hooks into tlslite-ng's
+``TLSConnection`` (see ``_hooks.py``), so any connection handed these
+settings runs them.
 """
 
+import copy
 import hashlib
 import os
+import threading
 import time
 
 from tlslite.handshakesettings import HandshakeSettings
 
 from ._keyfile import KeyFileRing
 from ._keys import KeyRing, TicketKey
+from ._protocols import SingleUseStore, TicketKeyRing, missing_methods
+from ._redis_common import RedisUnavailable
 from ._rotation import RotatingKeyRing
-from ._single_use import MemorySingleUseStore
+from ._single_use import MemorySingleUseStore, WatchedStore
 
-#: Attributes the mixin adds, copied by ``validate()``.
+#: Attributes the mixin adds. ``validate()`` starts from a copy of the
+#: settings object, so they (and any attribute a subclass adds) carry over.
 _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_key_cb", "ticket_keys", "ticket_key_files",
                   "ticket_seed", "ticket_rotation_period",
@@ -28,8 +43,45 @@ _TICKET_FIELDS += ("ticket_max_psk_identities",)
 #: Default of ``ticket_max_psk_identities``: real clients send one or two.
 DEFAULT_MAX_PSK_IDENTITIES = 64
 
+#: Ticket fields that hold handles, not values: ``copy.deepcopy`` shares
+#: them, so a deep copy calls the same callbacks and uses the same keys.
+_SHARED_BY_DEEPCOPY = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
+                       "ticket_key_cb", "ticket_keys", "ticket_single_use",
+                       "ticket_clock", "ticket_key_ring",
+                       "ticket_single_use_store")
+
 #: Default seconds between automatic key rotations.
 DEFAULT_ROTATION_PERIOD = 3600
+
+
+def _hooks_module():
+    # imported on first use: _hooks imports this module (its hooks look for
+    # TicketSettingsMixin), so a module-level import would be circular
+    from . import _hooks as module
+    return module
+
+
+class _SharedTicketState(object):
+    """What one settings object and all its copies share (see above)."""
+
+    def __init__(self, random_seed=None):
+        self.random_seed = random_seed or os.urandom(32)
+        self.key_rings = {}
+        self.memory_store = None
+        self.watched_stores = {}
+        # validate() runs in every connection thread at once
+        self.lock = threading.Lock()
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        # a pickled settings object (a spawned worker) keeps its seed, so it
+        # still accepts the parent's tickets; rings and stores are rebuilt
+        return _SharedTicketState, (self.random_seed,)
 
 
 class TicketSettingsMixin(object):
@@ -75,6 +127,12 @@ class TicketSettingsMixin(object):
         Function returning the time in seconds; tests inject their own.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # every way of making one (constructor, copy, unpickling) gets here,
+        # before the object can reach any handshake
+        _hooks_module().install_hooks()
+        return super(TicketSettingsMixin, cls).__new__(cls)
+
     def __init__(self, *args, **kwargs):
         super(TicketSettingsMixin, self).__init__(*args, **kwargs)
         self._init_ticket_fields()
@@ -94,10 +152,7 @@ class TicketSettingsMixin(object):
         self.ticket_max_psk_identities = DEFAULT_MAX_PSK_IDENTITIES
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
-        self._key_rings = {}
-        self._random_seed = os.urandom(32)
-        self._memory_store = None
-        self._gate_keys = [bytearray(os.urandom(32))]
+        self._ticket_shared = _SharedTicketState()
 
     @property
     def num_tickets(self):
@@ -108,13 +163,18 @@ class TicketSettingsMixin(object):
     def num_tickets(self, value):
         self.ticket_count = value
 
-    def _copy_ticket_fields(self, other):
-        for name in _TICKET_FIELDS:
-            setattr(other, name, getattr(self, name))
-        other._key_rings = self._key_rings
-        other._random_seed = self._random_seed
-        other._memory_store = self._memory_store
-        other._gate_keys = self._gate_keys
+    def __deepcopy__(self, memo):
+        # tlslite-ng's fields are copied; the ticket handles and the shared
+        # state are not (see _SHARED_BY_DEEPCOPY)
+        fields = vars(self)
+        for name in _SHARED_BY_DEEPCOPY:
+            if name in fields:
+                memo.setdefault(id(fields[name]), fields[name])
+        other = type(self).__new__(type(self))
+        memo[id(self)] = other
+        for name, value in fields.items():
+            setattr(other, name, copy.deepcopy(value, memo))
+        return other
 
     def _check_ticket_fields(self):
         for name in ("ticket_gen_cb", "ticket_dec_cb", "ticket_key_cb",
@@ -157,60 +217,79 @@ class TicketSettingsMixin(object):
         if window is None and isinstance(period, (int, float)):
             window = other.ticketLifetime + period
         if seed is None:
-            seed = self._random_seed
+            seed = self._ticket_shared.random_seed
         return self._cached(
             ("rotating", _digest(seed), period, window),
             lambda: _rotating_ring(seed, period, window))
 
     def _resolve_single_use(self):
         store = self.ticket_single_use
+        shared = self._ticket_shared
         if store is None or store is False:
             return None
         if store is True:
-            if self._memory_store is None:
-                self._memory_store = MemorySingleUseStore()
-            return self._memory_store
-        if not callable(getattr(store, "claim", None)):
-            raise ValueError("ticket_single_use must be True, None or a store "
-                             "with a claim() method, got {0}".format(
-                                 type(store).__name__))
-        return store
+            with shared.lock:
+                if shared.memory_store is None:
+                    shared.memory_store = MemorySingleUseStore()
+                return shared.memory_store
+        missing = missing_methods(store, SingleUseStore)
+        if missing:
+            raise ValueError(
+                "ticket_single_use must be True, None or a SingleUseStore; "
+                "{0} has no {1}() method".format(type(store).__name__,
+                                                 "(), ".join(missing)))
+        if isinstance(store, MemorySingleUseStore):
+            return store  # never fails
+        with shared.lock:
+            # one watcher per store, so an outage is logged once, not once
+            # per validate() (that is, per handshake)
+            watched = shared.watched_stores.get(id(store))
+            if watched is None or watched.store is not store:
+                watched = shared.watched_stores[id(store)] = WatchedStore(
+                    store, quiet_errors=(RedisUnavailable,))
+            return watched
 
     def _cached(self, key, make):
-        ring = self._key_rings.get(key)
-        if ring is None:
-            ring = self._key_rings[key] = make()
-        return ring
+        shared = self._ticket_shared
+        with shared.lock:
+            ring = shared.key_rings.get(key)
+            if ring is None:
+                ring = shared.key_rings[key] = make()
+            return ring
 
     def validate(self):
-        """Validate like tlslite-ng, and keep (and check) the ticket fields."""
+        """Validate like tlslite-ng, and keep (and check) the ticket fields.
+
+        Returns a new object of this class; validating that again (as
+        tlslite-ng does in every handshake) gives the same ticket keys,
+        callbacks and store.
+        """
         # ours first, so a bad num_tickets is reported by its OpenSSL name
         self._check_ticket_fields()
         plain = super(TicketSettingsMixin, self).validate()
-        other = type(self).__new__(type(self))
-        other.__dict__.update(plain.__dict__)
-        self._copy_ticket_fields(other)
+        other = _hooks_module().adopt_validated_fields(copy.copy(self), plain)
         other.ticket_key_ring = self._resolve_key_ring(other)
         other.ticket_single_use_store = self._resolve_single_use()
-        # tlslite-ng only looks at TLS 1.3 PSK identities when ticketKeys is
-        # non-empty; our hooks never use the value itself, and a random one
-        # keeps any stock code path from sealing under a known key.
-        if not other.ticketKeys:
-            other.ticketKeys = self._gate_keys
         return other
 
 
 def _explicit_ring(keys):
-    if hasattr(keys, "lookup") and hasattr(keys, "encryption_key"):
+    missing = missing_methods(keys, TicketKeyRing)
+    if not missing:
         return keys
-    if isinstance(keys, (bytes, bytearray, str)):
-        raise ValueError("ticket_keys must be a key ring or a list of "
-                         "TicketKey, got {0}".format(type(keys).__name__))
-    try:
-        return KeyRing(keys)
-    except TypeError:
-        raise ValueError("ticket_keys must be a key ring or a list of "
-                         "TicketKey, got {0}".format(type(keys).__name__))
+    if len(missing) < 2:
+        # one method there: meant as a key ring, and incomplete
+        raise ValueError("ticket_keys: {0} is not a TicketKeyRing, it has no "
+                         "{1}() method".format(type(keys).__name__,
+                                               missing[0]))
+    if not isinstance(keys, (bytes, bytearray, str)):
+        try:
+            return KeyRing(keys)
+        except TypeError:
+            pass
+    raise ValueError("ticket_keys must be a TicketKeyRing (with {0}() "
+                     "methods) or a list of TicketKey, got {1}".format(
+                         "() and ".join(missing), type(keys).__name__))
 
 
 def _rotating_ring(seed, period, window):

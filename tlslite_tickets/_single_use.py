@@ -15,7 +15,10 @@ back to a full one with fresh tickets (fail closed).
 """
 
 import heapq
+import logging
 import threading
+
+log = logging.getLogger("tlslite_tickets")
 
 
 class MemorySingleUseStore(object):
@@ -62,3 +65,55 @@ class MemorySingleUseStore(object):
     def __repr__(self):
         return "MemorySingleUseStore({0}/{1} entries)".format(
             len(self._expiry), self.max_entries)
+
+
+class WatchedStore(object):
+    """A user's store, whose failures are logged at WARNING once per outage.
+
+    An outage starts with the first ``claim`` that raises and ends with the
+    next one that answers; the exception still reaches the handshake, which
+    then refuses to resume. Stores that log their own outages (the Redis
+    store raises ``RedisUnavailable`` after doing so) are not logged twice.
+    """
+
+    def __init__(self, store, quiet_errors=()):
+        self.store = store
+        self._quiet_errors = quiet_errors
+        self._down = False
+        self._lock = threading.Lock()
+
+    def claim(self, ticket_id, expires_at, now):
+        try:
+            answer = self.store.claim(ticket_id, expires_at, now)
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        if self._down:
+            with self._lock:
+                was_down, self._down = self._down, False
+            if was_down:
+                log.info("single-use store %s answers again; tickets "
+                         "resume again", _describe(self.store))
+        return answer
+
+    def _failed(self, exc):
+        if isinstance(exc, self._quiet_errors):
+            return  # the store logs this outage, and its end, itself
+        with self._lock:
+            was_down, self._down = self._down, True
+        if was_down:
+            return
+        # the type and message only: a store's error must not carry ticket
+        # material, and a traceback per outage start is enough in DEBUG
+        log.warning("single-use store %s failed (%s: %s); tickets will not "
+                    "resume (full handshakes, fresh tickets) until it "
+                    "answers", _describe(self.store), type(exc).__name__,
+                    str(exc)[:200])
+        log.debug("single-use store failure", exc_info=True)
+
+    def __repr__(self):
+        return "WatchedStore({0})".format(_describe(self.store))
+
+
+def _describe(store):
+    return type(store).__name__
