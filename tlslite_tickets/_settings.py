@@ -12,8 +12,11 @@ import time
 
 from tlslite.handshakesettings import HandshakeSettings
 
+from ._codec import FORMATS
 from ._keyfile import KeyFileRing
 from ._keys import KeyRing, TicketKey
+from ._openssl_session import MAX_SID_CTX_LEN
+from ._openssl_ticket import OpenSSLTicketKey
 from ._rotation import RotatingKeyRing
 from ._single_use import MemorySingleUseStore
 
@@ -22,7 +25,7 @@ _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_key_cb", "ticket_keys", "ticket_key_files",
                   "ticket_seed", "ticket_rotation_period",
                   "ticket_decrypt_window", "ticket_single_use",
-                  "ticket_clock")
+                  "ticket_clock", "ticket_format", "openssl_sid_ctx")
 
 #: Default seconds between automatic key rotations.
 DEFAULT_ROTATION_PERIOD = 3600
@@ -64,6 +67,16 @@ class TicketSettingsMixin(object):
         Ticket lifetime in seconds (stock tlslite-ng field).
     ``ticket_clock``
         Function returning the time in seconds; tests inject their own.
+    ``ticket_format``
+        ``"native"`` (default): the package's own AES-256-GCM tickets.
+        ``"openssl"``: OpenSSL's and nginx's tickets (AES-CBC + HMAC around
+        an ``SSL_SESSION``), which need keys with AES and HMAC parts: key
+        files, :class:`OpenSSLTicketKey` lists, or a ``ticket_key_cb``
+        giving 64- or 32-byte secrets.
+    ``openssl_sid_ctx``
+        With ``"openssl"``: the session id context written into tickets and
+        required, byte for byte, to resume (``SSL_CTX_set_session_id_context``;
+        :func:`nginx_sid_ctx` computes nginx's). Default empty.
     """
 
     def __init__(self, *args, **kwargs):
@@ -82,6 +95,8 @@ class TicketSettingsMixin(object):
         self.ticket_decrypt_window = None
         self.ticket_single_use = None
         self.ticket_clock = time.time
+        self.ticket_format = "native"
+        self.openssl_sid_ctx = b""
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
         self._key_rings = {}
@@ -115,6 +130,7 @@ class TicketSettingsMixin(object):
                                  .format(name, type(value).__name__))
         if self.ticket_clock is None:
             raise ValueError("ticket_clock must be callable, got None")
+        _check_format(self)
         count = self.ticket_count
         if isinstance(count, bool) or not isinstance(count, int) or \
                 not 0 <= count < 2 ** 16:
@@ -183,6 +199,28 @@ class TicketSettingsMixin(object):
         if not other.ticketKeys:
             other.ticketKeys = self._gate_keys
         return other
+
+
+def _check_format(settings):
+    """The ticket_format and openssl_sid_ctx fields, and their key source."""
+    if settings.ticket_format not in FORMATS:
+        raise ValueError("ticket_format must be one of {0}, got {1!r}".format(
+            ", ".join(repr(f) for f in FORMATS), settings.ticket_format))
+    sid_ctx = settings.openssl_sid_ctx
+    if not isinstance(sid_ctx, (bytes, bytearray)):
+        raise ValueError("openssl_sid_ctx must be bytes, got {0}".format(
+            type(sid_ctx).__name__))
+    if len(sid_ctx) > MAX_SID_CTX_LEN:
+        raise ValueError("openssl_sid_ctx must be at most {0} bytes, got {1}"
+                         .format(MAX_SID_CTX_LEN, len(sid_ctx)))
+    if settings.ticket_format != "openssl" or settings.ticket_key_files or \
+            settings.ticket_key_cb is not None:
+        return
+    keys = settings.ticket_keys
+    if keys is None or (isinstance(keys, (list, tuple)) and not all(
+            isinstance(k, OpenSSLTicketKey) for k in keys)):
+        raise ValueError("ticket_format 'openssl' needs ticket_key_files, "
+                         "ticket_keys of OpenSSLTicketKey or a ticket_key_cb")
 
 
 def _explicit_ring(keys):
