@@ -36,13 +36,13 @@ http {{
     server {{
         listen {host}:{port} ssl;
         server_name localhost;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
+{certificates}
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_session_cache off;
         ssl_session_tickets on;
         ssl_session_timeout {timeout};
 {ticket_keys}
+{extra}
         location / {{ return 200 "nginx\\n"; }}
     }}
 }}
@@ -66,11 +66,14 @@ def free_port():
 class NginxProcess(object):
     """nginx serving TLS on 127.0.0.1 with the given ticket key files.
 
-    ``key_files``: the ``ssl_session_ticket_key`` files in order (the first
-    seals). Use as a context manager, or call :meth:`stop`.
+    ``certificates``: ``(cert, key)`` path pairs, one ``ssl_certificate``
+    each, in order; ``key_files``: the ``ssl_session_ticket_key`` files in
+    order (the first seals); ``extra``: more ``server`` directives. Use as
+    a context manager, or call :meth:`stop`.
     """
 
-    def __init__(self, directory, cert, key, key_files, timeout=300):
+    def __init__(self, directory, certificates, key_files, timeout=300,
+                 extra=()):
         self.binary = find_nginx()
         if self.binary is None:
             raise RuntimeError("nginx is not installed: scripts/"
@@ -82,11 +85,16 @@ class NginxProcess(object):
         self.config = os.path.join(self.directory, "nginx.conf")
         keys = "\n".join("        ssl_session_ticket_key {0};".format(
             os.path.abspath(path)) for path in key_files)
+        pairs = "\n".join(
+            "        ssl_certificate {0};\n        ssl_certificate_key {1};"
+            .format(os.path.abspath(cert), os.path.abspath(key))
+            for cert, key in certificates)
         with open(self.config, "w") as handle:
             handle.write(_CONFIG.format(
                 dir=self.directory, host=HOST, port=self.port,
-                cert=os.path.abspath(cert), key=os.path.abspath(key),
-                timeout=timeout, ticket_keys=keys))
+                certificates=pairs, timeout=timeout, ticket_keys=keys,
+                extra="\n".join("        {0};".format(line)
+                                for line in extra)))
         self._proc = subprocess.Popen(
             [self.binary, "-p", self.directory, "-c", self.config,
              "-e", self.error_log],
