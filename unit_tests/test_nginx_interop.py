@@ -16,7 +16,7 @@ import pytest
 
 import tlslite_tickets as tt
 from conftest import require_tool
-from support import (HOST, TIMEOUT, CallbackLog, _read_all,
+from support import (HOST, TIMEOUT, CallbackLog, _read_all, nst_ticket,
                      ticket_settings)
 from tlslite_tickets.cli.nginx_process import NginxProcess, find_nginx
 
@@ -66,15 +66,6 @@ class Client(object):
                 msg_type == ssl._TLSMessageType.NEWSESSION_TICKET:
             self._messages.append(bytes(data))
 
-    def _ticket_of(self, message):
-        body = message[4:]  # handshake type and length
-        if self.tls13:  # lifetime, age_add, nonce<1>, ticket<2>
-            start = 8 + 1 + body[8]
-        else:  # lifetime, ticket<2>
-            start = 4
-        size = int.from_bytes(body[start:start + 2], "big")
-        return body[start + 2:start + 2 + size]
-
     def connect(self, server, session=None):
         """One connection to ``server`` (ours or nginx), offering
         ``session`` (an ``ssl.SSLSession``) if given."""
@@ -87,7 +78,7 @@ class Client(object):
             sock.sendall(REQUEST)
             reply = _read_all(sock)
             return Hop(sock.session_reused, sock.session,
-                       [self._ticket_of(m) for m in self._messages], reply)
+                       [nst_ticket(m, self.tls13) for m in self._messages], reply)
 
 
 @pytest.fixture
