@@ -11,6 +11,7 @@ import os
 import socket
 import ssl
 import subprocess
+import sys
 
 import pytest
 
@@ -289,3 +290,20 @@ def test_nginx_sid_ctx_with_two_certificates_and_client_cas(
                              (right, True)):
         hop = client.connect(ours(keys, sid_ctx=sid_ctx), from_nginx.session)
         assert hop.resumed == resumes
+
+
+def test_make_demo_nginx_hops_one_ticket_between_the_servers():
+    demo = os.path.join(os.path.dirname(__file__), os.pardir, "scripts",
+                        "demo_nginx.py")
+    run = subprocess.run([sys.executable, demo], capture_output=True,
+                         timeout=120)
+    out = run.stdout.decode()
+    assert run.returncode == 0, out + run.stderr.decode()
+    assert "every hop resumed" in out
+    assert out.count("client resumed=True") == 6
+    assert out.count("dec_cb sees appdata b'user=alice;plan=gold'") == 2
+    # TLS 1.3: nginx renewed the ticket and kept our appdata in it
+    assert "from nginx: key " in out
+    for line in out.splitlines():
+        if "from nginx: key " in line:
+            assert line.endswith("appdata b'user=alice;plan=gold'")
