@@ -25,13 +25,11 @@ from tlslite_tickets.cli.inspect_openssl import (describe_session,
 from tlslite_tickets.cli.nginx_process import NginxProcess
 from tlslite_tickets.cli.selfsigned import load_credentials, make_self_signed
 
+from demo import say, serve  # scripts/demo.py: our server's accept loop
+
 HOST = "127.0.0.1"
 APPDATA = b"user=alice;plan=gold"
 REQUEST = b"GET / HTTP/1.0\r\n\r\n"
-
-
-def say(who, text):
-    print("  {0:<6} {1}".format(who, text), flush=True)
 
 
 def gen_cb(conn, arg):
@@ -48,27 +46,6 @@ def dec_cb(conn, session, keyname, status, arg):
             session)))
         return tt.SSL_TICKET_RETURN_USE_RENEW
     return tt.SSL_TICKET_RETURN_IGNORE_RENEW
-
-
-def serve(listener, credentials, settings):
-    """Our server: one request and one answer per connection."""
-    chain, key = credentials
-    while True:
-        try:
-            sock, _ = listener.accept()
-        except OSError:
-            return
-        conn = tt.TicketTLSConnection(sock)
-        try:
-            conn.handshakeServer(certChain=chain, privateKey=key,
-                                 settings=settings)
-            conn.read(max=1024)
-            conn.write(b"HTTP/1.0 200 OK\r\n\r\nhello from tlslite-tickets\n")
-            conn.close()
-        except Exception as exc:  # one bad client must not stop the demo
-            say("ours", "connection failed: {0}".format(exc))
-        finally:
-            sock.close()
 
 
 class Client(object):
