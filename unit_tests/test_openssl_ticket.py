@@ -13,6 +13,7 @@ import tlslite_tickets as tt
 from tlslite_tickets import _cbc, _der, _openssl_session, _openssl_ticket
 from tlslite_tickets._openssl_session import OpenSSLSession
 from tlslite_tickets._ticket import TicketDecodeError
+from rawhello import exchange, tls12_hello
 from support import (CallbackLog, FakeClock, PythonSSLClient, TlsliteClient,
                      nst_ticket, ticket_settings)
 
@@ -362,3 +363,43 @@ def test_alpn_and_client_certificate_fields():
     # OpenSSL keeps the peer's leaf certificate only
     assert back.peer == b"\x30\x02\x05\x00"
     assert back.time == 1700000000 and back.flags == 1
+
+
+# -- OpenSSL's checks on a decrypted ticket, with forged TLS 1.2 tickets -----
+
+NOW = 1700000000
+
+
+def forged(**changes):
+    """A TLS 1.2 ticket as nginx would seal it, under KEY80."""
+    fields = dict(ssl_version=0x0303, cipher_suite=0xc02b, session_id=b"",
+                  master_key=b"\x42" * 48, time=NOW - 10, timeout=300,
+                  sid_ctx=b"our context", flags=1, kex_group=29)
+    fields.update(changes)
+    return _openssl_ticket.seal_der(KEY80, OpenSSLSession(**fields).encode())
+
+
+@pytest.mark.parametrize("changes, hello, resumes", [
+    ({}, {}, True),
+    ({"hostname": b"other.example"}, {}, True),  # SNI is not compared
+    ({"time": NOW + 3600}, {}, True),  # a time in the future is accepted
+    ({"time": None}, {}, True),  # a missing time is "now"
+    ({"time": NOW - 301}, {}, False),  # expired
+    ({"time": NOW - 4, "timeout": None}, {}, False),  # no timeout: 3 s
+    ({"time": NOW - 3, "timeout": None}, {}, True),
+    ({"sid_ctx": b"their context"}, {}, False),
+    ({"sid_ctx": None}, {}, False),
+    ({"ssl_version": 0x0304}, {}, False),
+    ({"cipher_suite": 0xc02c}, {"suites": (0xc02b,)}, False),
+    ({"flags": 0}, {}, False),  # EMS state differs
+    ({}, {"ems": False}, False),
+])
+def test_openssl_checks_after_dec_cb(make_server, changes, hello, resumes):
+    log = CallbackLog(ret=tt.SSL_TICKET_RETURN_USE)
+    server = make_server(openssl_settings(log, ticket_clock=FakeClock(NOW)))
+    flight = exchange(server, tls12_hello(forged(**changes), **hello))
+    assert flight.alert is None
+    assert log.statuses == [tt.SSL_TICKET_SUCCESS]
+    assert flight.resumed_tls12 == resumes
+    # refused after dec_cb said USE: a full handshake and a fresh ticket
+    assert (flight.ticket_ext is not None) == (not resumes)
