@@ -29,6 +29,9 @@ from ._ticket import MAX_TICKET_LEN, TicketContents, TicketDecodeError
 
 IV_LEN = 16
 MAC_LEN = 32
+#: ``X509_V_ERR_APPLICATION_VERIFICATION``: what our tickets record as the
+#: client certificate's verify result, since tlslite-ng does not verify it
+VERIFY_BY_APPLICATION = 50
 #: The shortest ticket OpenSSL would try: name, IV, one block, HMAC.
 MIN_TICKET_LEN = KEY_NAME_LEN + IV_LEN + BLOCK_LEN + MAC_LEN
 
@@ -151,7 +154,13 @@ def session_for(contents, sid_ctx, alpn=None, kex_group=0):
     """The SSL_SESSION OpenSSL's server would put in a ticket for
     ``contents`` (``construct_new_session_ticket``): a random 32-byte
     session id in TLS 1.3, none in TLS 1.2, the EMS flag in TLS 1.2, the
-    leaf client certificate only."""
+    leaf client certificate only.
+
+    A client certificate's verify result is
+    :data:`VERIFY_BY_APPLICATION`, never "ok": tlslite-ng leaves checking
+    the certificate to the application, so an OpenSSL server that verifies
+    clients (nginx ``ssl_verify_client on``) must not take it as verified.
+    """
     tls13 = contents.protocol_version > (3, 3)
     major, minor = contents.protocol_version
     return _openssl_session.OpenSSLSession(
@@ -160,6 +169,8 @@ def session_for(contents, sid_ctx, alpn=None, kex_group=0):
         master_key=contents.secret,
         time=contents.created_ms // 1000, timeout=contents.lifetime,
         peer=contents.client_certs[0] if contents.client_certs else None,
+        verify_result=VERIFY_BY_APPLICATION if contents.client_certs
+        else None,
         sid_ctx=bytes(sid_ctx),
         hostname=contents.server_name or None,
         flags=_openssl_session.FLAG_EMS if contents.ems and not tls13

@@ -7,18 +7,23 @@ our server, and stops it afterwards. The client is Python's ``ssl``
 other, its NewSessionTicket messages recorded to see which key sealed them.
 """
 
+import hashlib
+import hmac
 import os
 import socket
 import ssl
 import subprocess
 import sys
+import time
 
 import pytest
 
 import tlslite_tickets as tt
 from conftest import require_tool
+from rawhello import exchange, tls12_hello
 from support import (HOST, TIMEOUT, CallbackLog, _read_all, nst_ticket,
                      ticket_settings)
+from tlslite_tickets import _cbc
 from tlslite_tickets.cli.nginx_process import NginxProcess, find_nginx
 
 VERSIONS = ("1.2", "1.3")
@@ -307,3 +312,37 @@ def test_make_demo_nginx_hops_one_ticket_between_the_servers():
     for line in out.splitlines():
         if "from nginx: key " in line:
             assert line.endswith("appdata b'user=alice;plan=gold'")
+
+
+class _Listening(object):
+    """What rawhello.exchange needs of a server: a port."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def expect_connection(self):
+        pass
+
+
+def test_nginx_drops_a_ticket_whose_padding_is_bad_under_a_good_mac(
+        key_files, nginx):
+    """Why we never seal bad padding: nginx fails the handshake with
+    "bad decrypt" instead of just doing a full one, as it does for a
+    ticket whose MAC is wrong."""
+    keys = key_files(80)
+    web = nginx(keys)
+    key = tt.load_key_file(keys[0])[0]
+    iv = os.urandom(16)
+    body = key.name + iv + _cbc.cbc_encrypt(key.aes_key, iv, b"\x00" * 32)
+    bad_padding = body + hmac.new(key.hmac_key, body,
+                                  hashlib.sha256).digest()
+    bad_mac = body + os.urandom(32)
+    for ticket, fails in ((bad_mac, False), (bad_padding, True)):
+        flight = exchange(_Listening(web.port), tls12_hello(ticket))
+        assert flight.alert is None and not flight.resumed_tls12
+        # nginx logs the failure once it sees the client go away
+        deadline = time.monotonic() + 5
+        while fails and "bad decrypt" not in web.log() and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ("bad decrypt" in web.log()) == fails

@@ -8,6 +8,8 @@ import os
 import subprocess
 
 import pytest
+from tlslite.constants import ExtensionType
+from tlslite.extensions import TLSExtension
 
 import tlslite_tickets as tt
 from tlslite_tickets import _cbc, _der, _openssl_session, _openssl_ticket
@@ -362,6 +364,8 @@ def test_alpn_and_client_certificate_fields():
     assert back.alpn == b"h2" and back.kex_group == 23
     # OpenSSL keeps the peer's leaf certificate only
     assert back.peer == b"\x30\x02\x05\x00"
+    # tlslite-ng does not verify client certificates: never "ok" (0)
+    assert back.verify_result == 50
     assert back.time == 1700000000 and back.flags == 1
 
 
@@ -403,3 +407,40 @@ def test_openssl_checks_after_dec_cb(make_server, changes, hello, resumes):
     assert flight.resumed_tls12 == resumes
     # refused after dec_cb said USE: a full handshake and a fresh ticket
     assert (flight.ticket_ext is not None) == (not resumes)
+
+
+def test_encrypt_then_mac_is_negotiated_afresh(make_server):
+    """OpenSSL keeps no ETM state in a session: a CBC suite resumes with
+    ETM when the client offers it now, and without when it does not."""
+    server = make_server(openssl_settings(ticket_clock=FakeClock(NOW)))
+    ticket = forged(cipher_suite=0xc009)
+    for offered in (True, False):
+        hello = tls12_hello(ticket, suites=(0xc009,))
+        if offered:
+            hello.extensions.append(TLSExtension(
+                extType=ExtensionType.encrypt_then_mac).create(bytearray()))
+        flight = exchange(server, hello)
+        assert flight.alert is None and flight.resumed_tls12
+        assert (flight.server_hello.getExtension(
+            ExtensionType.encrypt_then_mac) is not None) == offered
+
+
+def test_single_use_tickets(make_server):
+    server = make_server(openssl_settings(ticket_single_use=True))
+    client = PythonSSLClient("1.3")
+    first = client.connect(server)
+    assert client.connect(server, first.session).resumed
+    assert not client.connect(server, first.session).resumed
+
+
+def test_the_sealed_ticket_carries_the_negotiated_alpn():
+    from tlslite.session import Session
+    from tlslite_tickets._codec import OpenSSLCodec
+    session = Session()
+    session.appProto = bytearray(b"http/1.1")
+    contents = tt.TicketContents((3, 4), 0x1301, b"P" * 32, 1700000000000,
+                                 300, age_add=5)
+    ticket = OpenSSLCodec(b"ctx").seal(KEY48, contents, session, None)
+    opened = _openssl_session.decode(_openssl_ticket.open_der(KEY48, ticket))
+    assert opened.alpn == b"http/1.1" and opened.sid_ctx == b"ctx"
+    assert opened.age_add == 5 and opened.kex_group == 0
