@@ -10,9 +10,11 @@ import pytest
 import tlslite_tickets as tt
 from conftest import require_tool
 from test_cli_server import REPO, ServerProcess, free_port, run_cli
+from test_cli_tools import cli
 from test_nginx_interop import Client
 from support import HOST, TIMEOUT, make_certificate
 from tlslite_tickets.cli.nginx_process import NginxProcess, find_nginx
+from tlslite_tickets.cli.selfsigned import make_self_signed
 
 
 @pytest.fixture
@@ -86,3 +88,58 @@ def test_help_names_the_flags():
     for flag in ("--ticket-format", "--openssl-sid-ctx", "--nginx-cert",
                  "--nginx-client-ca"):
         assert flag in out
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_a_client_certificate_is_recorded_but_not_as_verified(workdir,
+                                                              version):
+    client_dir = os.path.join(workdir, "client")
+    os.mkdir(client_dir)
+    client_cert, client_key = make_self_signed(client_dir, "alice")
+    web = NginxProcess(os.path.join(workdir, "nginx"), [(
+        os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem"))],
+        [os.path.join(workdir, "ticket.key")])
+    ours = serve(workdir, "--nginx-cert", "cert.pem", "--reqcert")
+    try:
+        client = Client(version)
+        client.context.load_cert_chain(client_cert, client_key)
+        first = client.connect(ours)
+        assert first.tickets
+        run = cli("inspect", first.tickets[-1].hex(), "--key-file",
+                  os.path.join(workdir, "ticket.key"))
+        assert run.code == 0, run.err
+        assert run.field("peer certificate") == "CN=alice"
+        assert run.field("verify result").startswith(
+            "50 (application verification failure")
+        assert client.connect(ours, first.session).resumed
+        # nginx does not verify clients here: the session resumes there
+        assert client.connect(web, first.session).resumed
+    finally:
+        web.stop()
+        assert ours.stop() == 0, ours.err
+
+
+def test_nginx_verifying_clients_does_not_trust_our_unverified_cert(
+        workdir):
+    client_dir = os.path.join(workdir, "client")
+    os.mkdir(client_dir)
+    client_cert, client_key = make_self_signed(client_dir, "alice")
+    web = NginxProcess(os.path.join(workdir, "nginx"), [(
+        os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem"))],
+        [os.path.join(workdir, "ticket.key")], extra=[
+            "ssl_client_certificate " + client_cert, "ssl_verify_client on"])
+    ours = serve(workdir, "--nginx-cert", "cert.pem", "--nginx-client-ca",
+                 client_cert, "--reqcert")
+    try:
+        client = Client("1.2")
+        client.context.load_cert_chain(client_cert, client_key)
+        # nginx itself accepts this certificate
+        assert client.connect(web).reply.startswith(b"HTTP/1.1 200")
+        first = client.connect(ours)
+        hop = client.connect(web, first.session)
+        # the session resumes, but nginx refuses the unverified client
+        assert hop.resumed
+        assert hop.reply.startswith(b"HTTP/1.1 400")
+    finally:
+        web.stop()
+        assert ours.stop() == 0, ours.err

@@ -15,7 +15,9 @@ from .inspect_report import duration, iso, printable
 _VERIFY_RESULTS = {0: "ok", 18: "self-signed certificate",
                    19: "self-signed certificate in chain",
                    20: "unable to get local issuer certificate",
-                   10: "certificate has expired"}
+                   10: "certificate has expired",
+                   50: "application verification failure: not verified "
+                   "by the TLS library"}
 
 
 def open_openssl_ticket(key, ticket):
