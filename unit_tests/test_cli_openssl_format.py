@@ -27,6 +27,13 @@ def workdir(tmp_path):
     return str(tmp_path)
 
 
+def start_nginx(workdir, extra=()):
+    """nginx with the workdir's certificate and ticket key."""
+    return NginxProcess(os.path.join(workdir, "nginx"), [(
+        os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem"))],
+        [os.path.join(workdir, "ticket.key")], extra=extra)
+
+
 def serve(workdir, *flags):
     return ServerProcess(
         [sys.executable, "-m", "tlslite_tickets", "server", "-k", "key.pem",
@@ -37,9 +44,7 @@ def serve(workdir, *flags):
 
 @pytest.mark.parametrize("version", ["1.2", "1.3"])
 def test_nginx_cert_flag_shares_tickets_with_nginx(workdir, version):
-    web = NginxProcess(os.path.join(workdir, "nginx"), [(
-        os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem"))],
-        [os.path.join(workdir, "ticket.key")])
+    web = start_nginx(workdir)
     ours = serve(workdir, "--nginx-cert", "cert.pem", "--appdata", "hop")
     sid_ctx = tt.nginx_sid_ctx(os.path.join(workdir, "cert.pem")).hex()
     same = serve(workdir, "--openssl-sid-ctx", sid_ctx)
@@ -96,9 +101,7 @@ def test_a_client_certificate_is_recorded_but_not_as_verified(workdir,
     client_dir = os.path.join(workdir, "client")
     os.mkdir(client_dir)
     client_cert, client_key = make_self_signed(client_dir, "alice")
-    web = NginxProcess(os.path.join(workdir, "nginx"), [(
-        os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem"))],
-        [os.path.join(workdir, "ticket.key")])
+    web = start_nginx(workdir)
     ours = serve(workdir, "--nginx-cert", "cert.pem", "--reqcert")
     try:
         client = Client(version)
@@ -124,10 +127,8 @@ def test_nginx_verifying_clients_does_not_trust_our_unverified_cert(
     client_dir = os.path.join(workdir, "client")
     os.mkdir(client_dir)
     client_cert, client_key = make_self_signed(client_dir, "alice")
-    web = NginxProcess(os.path.join(workdir, "nginx"), [(
-        os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem"))],
-        [os.path.join(workdir, "ticket.key")], extra=[
-            "ssl_client_certificate " + client_cert, "ssl_verify_client on"])
+    web = start_nginx(workdir, extra=[
+        "ssl_client_certificate " + client_cert, "ssl_verify_client on"])
     ours = serve(workdir, "--nginx-cert", "cert.pem", "--nginx-client-ca",
                  client_cert, "--reqcert")
     try:
