@@ -4,6 +4,7 @@ settings, and the handshake with our own server on both ends."""
 
 import hashlib
 import hmac
+import logging
 import os
 import subprocess
 
@@ -18,6 +19,7 @@ from tlslite_tickets._ticket import TicketDecodeError
 from rawhello import exchange, tls12_hello
 from support import (CallbackLog, FakeClock, PythonSSLClient, TlsliteClient,
                      nst_ticket, ticket_settings)
+from test_secrets import assert_clean
 
 KEY80 = tt.OpenSSLTicketKey(b"N" * 16, bytes(range(64)))
 KEY48 = tt.OpenSSLTicketKey(b"M" * 16, bytes(range(100, 132)))
@@ -444,3 +446,41 @@ def test_the_sealed_ticket_carries_the_negotiated_alpn():
     opened = _openssl_session.decode(_openssl_ticket.open_der(KEY48, ticket))
     assert opened.alpn == b"http/1.1" and opened.sid_ctx == b"ctx"
     assert opened.age_add == 5 and opened.kex_group == 0
+
+
+def test_nothing_secret_in_traces_reprs_or_errors(make_server, tmp_path,
+                                                  caplog):
+    raw = os.urandom(48)
+    path = tmp_path / "ticket.key"
+    path.write_bytes(raw)
+    secrets = [raw[16:32], raw[32:]]
+    texts = []
+
+    def keep(conn):
+        for value in (conn.session.masterSecret,
+                      conn.session.resumptionMasterSecret):
+            if value:
+                secrets.append(bytes(value))
+    with caplog.at_level(logging.DEBUG):
+        settings = ticket_settings(CallbackLog(), ticket_key_files=[
+            str(path)], ticket_format="openssl")
+        server = make_server(settings)
+        server.after_handshake = keep
+        key = settings.validate().ticket_key_ring.encryption_key(0)
+        texts += [repr(settings), repr(key), str(key)]
+        for version in ("1.2", "1.3"):
+            client = PythonSSLClient(version)
+            first = client.connect(server)
+            assert client.connect(server, first.session).resumed
+            der = _openssl_ticket.open_der(key, nst_ticket(
+                client._tickets[-1], version == "1.3"))
+            session = _openssl_session.decode(der)
+            secrets.append(session.master_key)
+            texts += [repr(session), repr(_openssl_ticket.OpenSSLContents(
+                session, 0))]
+            with pytest.raises(_der.DERError) as info:
+                _openssl_session.decode(der[:-1])
+            texts.append(str(info.value))
+    texts += [r.getMessage() for r in caplog.records]
+    assert_clean("\n".join(texts), secrets)
+    assert len(secrets) >= 6
