@@ -13,7 +13,7 @@ from conftest import require_tool
 from support import HOST, TIMEOUT, CallbackLog, nst_ticket, ticket_settings
 from support import PythonSSLClient
 from test_cli_tools import cli, fails_cleanly
-from tlslite_tickets import _der, _openssl_session
+from tlslite_tickets import _der, _openssl_session, _openssl_ticket
 from tlslite_tickets.cli.nginx_process import NginxProcess, find_nginx
 from tlslite_tickets.cli.selfsigned import make_self_signed
 
@@ -128,3 +128,33 @@ def test_inspect_tampered_and_bad_flags(tmp_path, make_server):
                       key_file, "--nginx-client-ca", key_file))
     fails_cleanly(cli("inspect", bytes(ticket).hex(), "--key-file",
                       key_file, "--nginx-cert", str(tmp_path / "none.pem")))
+
+
+@pytest.mark.parametrize("fields", [
+    {"time": 2 ** 62, "timeout": 2 ** 62},
+    {"time": -2 ** 62, "timeout": -1},
+    {"time": None, "timeout": None},
+    {"time": 1700000000, "timeout": 60, "peer": None, "alpn": b"h2",
+     "max_early_data": 16384, "lifetime_hint": 300, "verify_result": 20,
+     "psk_identity": b"id", "max_fragment_len_mode": 2, "flags": 3},
+])
+def test_inspect_shows_any_session_a_key_holder_could_seal(tmp_path, fields):
+    raw = os.urandom(80)
+    key_file = tmp_path / "ticket.key"
+    key_file.write_bytes(raw)
+    [key] = tt.load_key_file(str(key_file))
+    session = _openssl_session.OpenSSLSession(0x0303, 0xc02f, b"",
+                                              b"\x01" * 48, **fields)
+    ticket = _openssl_ticket.seal_der(key, session.encode())
+    run = cli("inspect", ticket.hex(), "--key-file", key_file, "--now",
+              "1700000000")
+    assert run.code == 0, run.err
+    assert run.field("protocol") == "TLS 1.2"
+    if fields.get("alpn"):
+        assert run.field("ALPN") == "2 bytes, text 'h2', hex 6832"
+        assert run.field("verify result").startswith("20 (unable to get")
+        assert run.field("max_early_data") == "16384"
+        assert run.field("extended master secret") == "yes"
+    data = json.loads(cli("inspect", ticket.hex(), "--key-file", key_file,
+                          "--json").out)
+    assert data["tickets"][0]["contents"]["time"] == fields["time"]

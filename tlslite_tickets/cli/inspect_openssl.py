@@ -37,6 +37,15 @@ def open_openssl_ticket(key, ticket):
             "{0}".format(exc), True
 
 
+def _iso(seconds):
+    """ISO time, or None for a time no calendar can show (the fields are
+    64-bit and attacker-chosen once a key leaks)."""
+    try:
+        return iso(seconds)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _text_and_hex(data, prefix):
     if data is None:
         return {prefix + "_text": None, prefix + "_hex": None}
@@ -65,10 +74,10 @@ def describe_session(session, now, show_secret, nginx_sid_ctx=None):
         "cipher_suite_name": CipherSuite.ietfNames.get(session.cipher_suite),
         "session_id_hex": session.session_id.hex(),
         "time": session.time,
-        "created": iso(created) if created is not None else None,
+        "created": _iso(created) if created is not None else None,
         "age_seconds": round(now - created, 3) if created else None,
         "timeout": session.timeout,
-        "expires": iso(created + timeout) if created is not None else None,
+        "expires": _iso(created + timeout) if created is not None else None,
         # OpenSSL: expired when now - time > timeout (whole seconds)
         "expired": bool(created is not None and
                         int(now) - created > timeout),
@@ -99,8 +108,10 @@ def describe_session(session, now, show_secret, nginx_sid_ctx=None):
 
 def session_lines(fields, now):
     """The text report of :func:`describe_session`'s fields."""
-    if fields["created"] is None:
+    if fields["time"] is None:
         created = "(not set: OpenSSL takes the time it reads the ticket)"
+    elif fields["created"] is None:
+        created = "{0} (out of the calendar's range)".format(fields["time"])
     else:
         age = fields["age_seconds"]
         created = "{0} ({1})".format(fields["created"], "{0} ago".format(
@@ -115,7 +126,8 @@ def session_lines(fields, now):
         "session id: {0}".format(fields["session_id_hex"] or "(empty)"),
         "created: {0}".format(created),
         "timeout: {0}".format("{0} s, expires {1} ({2})".format(
-            timeout, fields["expires"], "EXPIRED" if fields["expired"]
+            timeout, fields["expires"] or "(out of range)",
+            "EXPIRED" if fields["expired"]
             else "valid") if timeout else "(not set: OpenSSL uses 3 s)"),
         "session id context: {0}".format(
             fields["session_id_context_hex"] or "(empty)")]
