@@ -11,12 +11,13 @@ import subprocess
 import pytest
 from tlslite.constants import ExtensionType
 from tlslite.extensions import TLSExtension
+from tlslite.utils.cryptomath import HKDF_expand_label
 
 import tlslite_tickets as tt
 from tlslite_tickets import _cbc, _der, _openssl_session, _openssl_ticket
 from tlslite_tickets._openssl_session import OpenSSLSession
 from tlslite_tickets._ticket import TicketDecodeError
-from rawhello import exchange, tls12_hello
+from rawhello import exchange, tls12_hello, tls13_hello
 from support import (CallbackLog, FakeClock, PythonSSLClient, TlsliteClient,
                      nst_ticket, ticket_settings)
 from test_secrets import assert_clean
@@ -484,3 +485,41 @@ def test_nothing_secret_in_traces_reprs_or_errors(make_server, tmp_path,
     texts += [r.getMessage() for r in caplog.records]
     assert_clean("\n".join(texts), secrets)
     assert len(secrets) >= 6
+
+
+class _ClientTicket(object):
+    """What tlslite-ng's binder code reads of a ticket the client holds."""
+
+    def __init__(self, ticket, nonce):
+        self.ticket = bytearray(ticket)
+        self.ticket_nonce = bytearray(nonce)
+
+
+@pytest.mark.parametrize("changes, resumes", [
+    ({}, True),
+    ({"cipher_suite": 0x1303}, True),  # another suite, the same hash
+    ({"cipher_suite": 0x1302}, False),
+    ({"ssl_version": 0x0303}, False),
+    ({"sid_ctx": b"their context"}, False),
+    ({"time": NOW - 301}, False),
+])
+def test_openssl_checks_in_tls13(make_server, changes, resumes):
+    log = CallbackLog(ret=tt.SSL_TICKET_RETURN_USE)
+    server = make_server(openssl_settings(log, ticket_clock=FakeClock(NOW)))
+    # the PSK a client holding (secret, nonce) derives, as nginx's would be
+    secret, nonce = os.urandom(32), b"\x00" * 8
+    psk = bytes(HKDF_expand_label(bytearray(secret), b"resumption",
+                                  bytearray(nonce), 32, "sha256"))
+    fields = dict(ssl_version=0x0304, cipher_suite=0x1301,
+                  session_id=os.urandom(32), master_key=psk,
+                  time=NOW - 10, timeout=300, sid_ctx=b"our context",
+                  age_add=7, kex_group=29)
+    fields.update(changes)
+    ticket = _openssl_ticket.seal_der(KEY80,
+                                      OpenSSLSession(**fields).encode())
+    flight = exchange(server, tls13_hello(
+        [ticket], tickets=[_ClientTicket(ticket, nonce)],
+        res_master_secret=bytearray(secret)))
+    assert flight.alert is None
+    assert log.statuses == [tt.SSL_TICKET_SUCCESS_RENEW]
+    assert (flight.selected_identity == 0) == resumes
