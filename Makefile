@@ -60,7 +60,7 @@ soak: .venv-0.9.0b2/.ready
 
 fuzz: .venv-0.9.0b2/.ready
 	cd unit_tests && HYPOTHESIS_PROFILE=deep ../.venv-0.9.0b2/bin/python \
-	    -m pytest -q test_fuzz.py -p no:cacheprovider
+	    -m pytest -q test_fuzz.py test_fuzz_openssl.py -p no:cacheprovider
 	-.venv-0.9.0b2/bin/pip install $(PIP_FLAGS) atheris && \
 	    .venv-0.9.0b2/bin/python scripts/fuzz_atheris.py -runs=200000
 
