@@ -83,8 +83,8 @@ class Client(object):
                                       session=session) as sock:
             sock.sendall(REQUEST)
             reply = _read_all(sock)
-            return Hop(sock.session_reused, sock.session,
-                       [nst_ticket(m, self.tls13) for m in self._messages], reply)
+            tickets = [nst_ticket(m, self.tls13) for m in self._messages]
+            return Hop(sock.session_reused, sock.session, tickets, reply)
 
 
 @pytest.fixture

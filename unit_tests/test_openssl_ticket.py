@@ -523,3 +523,29 @@ def test_openssl_checks_in_tls13(make_server, changes, resumes):
     assert flight.alert is None
     assert log.statuses == [tt.SSL_TICKET_SUCCESS_RENEW]
     assert (flight.selected_identity == 0) == resumes
+
+
+def _every_tag(comp_id=b"\x01"):
+    octets, integer = _der.encode_octets, _der.encode_integer
+    return _der.encode_sequence([
+        integer(1), integer(0x0303), octets(b"\xc0\x2f"), octets(b""),
+        octets(b"M" * 48), b"\x80\x00",  # [0] IMPLICIT key_arg
+        _der.encode_explicit(7, octets(b"hint")),
+        _der.encode_explicit(8, octets(b"identity")),
+        _der.encode_explicit(10, octets(b"ticket")),
+        _der.encode_explicit(11, octets(comp_id)),
+        _der.encode_explicit(12, octets(b"srp user")),
+        _der.encode_explicit(17, integer(2)),
+        _der.encode_explicit(20, octets(b"raw public key"))])
+
+
+def test_reader_knows_every_tag_openssl_3_writes():
+    session = _openssl_session.decode(_every_tag())
+    assert (session.psk_identity_hint, session.psk_identity, session.ticket,
+            session.comp_id, session.srp_username,
+            session.max_fragment_len_mode, session.peer_rpk) == (
+        b"hint", b"identity", b"ticket", b"\x01", b"srp user", 2,
+        b"raw public key")
+    # a compression id is one byte, as in OpenSSL
+    with pytest.raises(_der.DERError, match="too long"):
+        _openssl_session.decode(_every_tag(b"\x01\x01"))
