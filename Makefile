@@ -1,6 +1,7 @@
 # tlslite-tickets: every target does its own set-up on a fresh machine.
 #
 #   make demo    server + client on loopback: tickets, appdata, resumption
+#   make demo-nginx  one OpenSSL-format ticket hopping between nginx and us
 #   make test    the test suite on tlslite-ng 0.8.2 and 0.9.0b2
 #
 # Each tlslite-ng version gets its own virtualenv; 0.8.2 uses the pure-Python
@@ -24,6 +25,10 @@ PYTEST_FLAGS ?= -q
 
 demo: .venv-0.8.2/.ready
 	.venv-0.8.2/bin/python scripts/demo.py
+
+.PHONY: demo-nginx
+demo-nginx: .venv-0.8.2/.ready tools
+	.venv-0.8.2/bin/python scripts/demo_nginx.py
 
 # gnutls-cli and redis-server, from Debian, if missing (needs root)
 tools:
@@ -55,7 +60,7 @@ soak: .venv-0.9.0b2/.ready
 
 fuzz: .venv-0.9.0b2/.ready
 	cd unit_tests && HYPOTHESIS_PROFILE=deep ../.venv-0.9.0b2/bin/python \
-	    -m pytest -q test_fuzz.py -p no:cacheprovider
+	    -m pytest -q test_fuzz.py test_fuzz_openssl.py -p no:cacheprovider
 	-.venv-0.9.0b2/bin/pip install $(PIP_FLAGS) atheris && \
 	    .venv-0.9.0b2/bin/python scripts/fuzz_atheris.py -runs=200000
 

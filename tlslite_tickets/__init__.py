@@ -23,6 +23,8 @@ from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN,
 from ._keyfile import KeyFileError, KeyFileRing, load_key_file
 from ._keys import KeyRing, TicketKey
 from ._protocols import SingleUseStore, TicketKeyRing
+from ._nginx import nginx_sid_ctx
+from ._openssl_ticket import OpenSSLTicketKey
 from ._rotation import RotatingKeyRing
 from ._settings import TicketHandshakeSettings, TicketSettingsMixin
 from ._single_use import MemorySingleUseStore

@@ -1,18 +1,11 @@
-"""A tiny DER reader: just enough to read OpenSSL's saved sessions and
-certificate subject names, for the ``inspect`` command.
+"""A small strict DER reader and writer, and PEM blocks.
 
-``openssl s_client -sess_out FILE`` writes ``i2d_SSL_SESSION`` as PEM
-(``-----BEGIN SSL SESSION PARAMETERS-----``). That DER is one SEQUENCE
-(OpenSSL's ``ssl/ssl_asn1.c``, ``SSL_SESSION_ASN1``)::
-
-    INTEGER version (1), INTEGER ssl_version (0x0303, 0x0304),
-    OCTET STRING cipher (2 bytes), OCTET STRING session_id,
-    OCTET STRING master_key (TLS 1.3: the resumption PSK),
-    then optional fields, each wrapped in an EXPLICIT context tag:
-    [1] INTEGER time, [2] INTEGER timeout, [3] peer certificate,
-    [6] OCTET STRING host name, [9] INTEGER ticket lifetime hint,
-    [10] OCTET STRING ticket, [13] INTEGER flags,
-    [14] INTEGER ticket_age_add, ... (others are skipped)
+Enough for OpenSSL's ``SSL_SESSION`` encoding (``_openssl_session.py``:
+saved client sessions and the plaintext of OpenSSL/nginx tickets) and the
+subject names of certificates (``inspect``, nginx's session id context).
+The reader accepts DER only (shortest tag and length forms, minimal
+INTEGERs, bounded lengths), as OpenSSL's reader does for sessions, since a
+ticket plaintext is attacker-controlled once a ticket key leaks.
 
 Every way the input can be wrong raises :class:`DERError` with a short
 message and never with the bytes themselves (they may hold secrets).
@@ -64,8 +57,17 @@ class TLV(object):
         return self.cls == 2 and self.number == number
 
 
+#: Longest content accepted, in bytes: nothing we read comes near it, and
+#: a bound keeps a hostile length from describing gigabytes.
+MAX_LENGTH = 2 ** 24 - 1
+
+
 def read_tlv(data, pos=0):
-    """Parse the element at ``data[pos:]``; return ``(TLV, next_pos)``."""
+    """Parse the element at ``data[pos:]``; return ``(TLV, next_pos)``.
+
+    Strict DER: the shortest tag and length forms only, definite lengths
+    of at most :data:`MAX_LENGTH`, nothing past the end of ``data``.
+    """
     end = len(data)
     if pos >= end:
         raise DERError("truncated DER: element expected")
@@ -74,6 +76,8 @@ def read_tlv(data, pos=0):
     number = first & 0x1F
     if number == 0x1F:  # high tag number form, base 128
         number = 0
+        if pos < end and data[pos] == 0x80:
+            raise DERError("DER tag number is not minimally encoded")
         while True:
             if pos >= end:
                 raise DERError("truncated DER tag")
@@ -84,18 +88,25 @@ def read_tlv(data, pos=0):
                 break
             if number > 0xFFFFFF:
                 raise DERError("DER tag number too large")
+        if number < 0x1F:
+            raise DERError("DER tag number is not minimally encoded")
     if pos >= end:
         raise DERError("truncated DER length")
     length = data[pos]
     pos += 1
     if length & 0x80:
         count = length & 0x7F
-        if count == 0 or count > 4:
+        if count == 0 or count > 3:
             raise DERError("unsupported DER length form")
         if pos + count > end:
             raise DERError("truncated DER length")
         length = int.from_bytes(data[pos:pos + count], "big")
         pos += count
+        # DER: the long form only from 128 on, and no leading zero byte
+        if length < 0x80 or length < 1 << (8 * (count - 1)):
+            raise DERError("DER length is not minimally encoded")
+    if length > MAX_LENGTH:
+        raise DERError("DER element too long")
     if pos + length > end:
         raise DERError("truncated DER: element runs past the end")
     return TLV(first >> 6, bool(first & 0x20), number,
@@ -118,26 +129,84 @@ def parse_single(data):
     return tlv
 
 
-def _integer(tlv):
-    if tlv.cls != 0 or tlv.number != _UNIVERSAL_INTEGER or not tlv.value:
+def integer(tlv, low=None, high=None):
+    """The value of a minimally encoded INTEGER, within ``[low, high]``.
+
+    A padded INTEGER (``00 01``, ``FF 80``) is an error, as in OpenSSL's
+    reader; so is a value out of range (an unsigned 32-bit field holding
+    2^31 or more must carry a leading zero byte to be positive).
+    """
+    value = tlv.value
+    if tlv.cls != 0 or tlv.number != _UNIVERSAL_INTEGER or \
+            tlv.constructed or not value:
         raise DERError("expected an INTEGER")
-    return int.from_bytes(tlv.value, "big", signed=True)
+    if len(value) > 1 and ((value[0] == 0 and not value[1] & 0x80) or
+                           (value[0] == 0xFF and value[1] & 0x80)):
+        raise DERError("INTEGER is not minimally encoded")
+    if len(value) > 9:
+        raise DERError("INTEGER too large")
+    number = int.from_bytes(value, "big", signed=True)
+    if (low is not None and number < low) or \
+            (high is not None and number > high):
+        raise DERError("INTEGER out of range")
+    return number
 
 
-def _octets(tlv):
+def octets(tlv, high=None):
+    """The content of a primitive OCTET STRING of at most ``high`` bytes."""
     if tlv.cls != 0 or tlv.number != _UNIVERSAL_OCTET_STRING or \
             tlv.constructed:
         raise DERError("expected an OCTET STRING")
+    if high is not None and len(tlv.value) > high:
+        raise DERError("OCTET STRING too long")
     return tlv.value
 
 
-def _explicit(tlv):
-    """The single element inside an EXPLICIT context tag."""
+def explicit(tlv):
+    """The one element inside an EXPLICIT context tag."""
     inner = tlv.children()
     if len(inner) != 1:
         raise DERError("context tag [{0}] must hold one element"
                        .format(tlv.number))
     return inner[0]
+
+
+# -- writing ---------------------------------------------------------------
+
+def encode_tlv(tag, value):
+    """One element: the identifier octet ``tag`` (low tag numbers only),
+    the minimal DER length, then ``value``."""
+    length = len(value)
+    if length > MAX_LENGTH:
+        raise ValueError("DER element too long")
+    if length < 0x80:
+        head = bytes((tag, length))
+    else:
+        size = (length.bit_length() + 7) // 8
+        head = bytes((tag, 0x80 | size)) + length.to_bytes(size, "big")
+    return head + bytes(value)
+
+
+def encode_integer(number):
+    """A minimal two's complement INTEGER."""
+    size = (number + (number < 0)).bit_length() // 8 + 1
+    return encode_tlv(_UNIVERSAL_INTEGER,
+                      number.to_bytes(size, "big", signed=True))
+
+
+def encode_octets(value):
+    """An OCTET STRING."""
+    return encode_tlv(_UNIVERSAL_OCTET_STRING, value)
+
+
+def encode_sequence(elements):
+    """A SEQUENCE of already encoded elements."""
+    return encode_tlv(_UNIVERSAL_SEQUENCE, b"".join(elements))
+
+
+def encode_explicit(number, element):
+    """An EXPLICIT context tag ``[number]`` (0 to 30) around one element."""
+    return encode_tlv(0xA0 | number, element)
 
 
 def pem_blocks(text):
@@ -155,49 +224,6 @@ def pem_blocks(text):
     return blocks
 
 
-def parse_openssl_session(der):
-    """The fields of an ``SSL_SESSION`` DER that the inspector shows.
-
-    Returns a dict: ``ssl_version`` ((3, 3) or (3, 4)), ``cipher_suite``
-    (int), ``ticket`` (bytes or None) and, when present, ``time``,
-    ``timeout``, ``server_name``, ``lifetime_hint``, ``age_add``, ``flags``.
-    The master key is read past, never returned.
-    """
-    top = parse_single(der)
-    if top.cls != 0 or top.number != 0x10 or not top.constructed:
-        raise DERError("an SSL session must be a DER SEQUENCE")
-    items = top.children()
-    if len(items) < 5:
-        raise DERError("SSL session has too few fields")
-    if _integer(items[0]) != 1:
-        raise DERError("unknown SSL session format version {0}".format(
-            _integer(items[0])))
-    version = _integer(items[1])
-    cipher = _octets(items[2])
-    if len(cipher) != 2:
-        raise DERError("SSL session cipher is not 2 bytes")
-    _octets(items[3])  # session id
-    _octets(items[4])  # master key: read past, never kept
-    fields = {"ssl_version": ((version >> 8) & 0xFF, version & 0xFF),
-              "cipher_suite": int.from_bytes(cipher, "big"),
-              "ticket": None}
-    for item in items[5:]:
-        if item.cls != 2:
-            raise DERError("unexpected universal field in SSL session")
-        if item.number == 0 or not item.constructed:
-            continue  # [0] IMPLICIT key_arg, or anything not EXPLICIT
-        number = item.number
-        if number in (1, 2, 9, 13, 14):
-            name = {1: "time", 2: "timeout", 9: "lifetime_hint",
-                    13: "flags", 14: "age_add"}[number]
-            fields[name] = _integer(_explicit(item))
-        elif number == 6:
-            fields["server_name"] = _octets(_explicit(item))
-        elif number == 10:
-            fields["ticket"] = _octets(_explicit(item))
-    return fields
-
-
 def _oid(value):
     if not value:
         raise DERError("empty OBJECT IDENTIFIER")
@@ -212,14 +238,27 @@ def _oid(value):
                     parts[1:])
 
 
-def certificate_subject(der):
-    """The subject of a DER X.509 certificate as ``CN=a, O=b`` text."""
+def _subject(der):
     tbs = parse_single(der).children()[0].children()
     # [0] version is optional; then serial, signature, issuer, validity
     start = 1 if tbs and tbs[0].context(0) else 0
     if len(tbs) < start + 5:
         raise DERError("certificate too short")
-    return name_to_text(tbs[start + 4])
+    return tbs[start + 4]
+
+
+def certificate_subject(der):
+    """The subject of a DER X.509 certificate as ``CN=a, O=b`` text."""
+    return name_to_text(_subject(der))
+
+
+def certificate_subject_der(der):
+    """The DER of a certificate's subject Name (strict DER encodes one
+    way only, so this is the certificate's own bytes)."""
+    name = _subject(der)
+    if name.cls != 0 or name.number != 0x10 or not name.constructed:
+        raise DERError("certificate subject is not a SEQUENCE")
+    return encode_tlv(_UNIVERSAL_SEQUENCE, name.value)
 
 
 def name_to_text(name):

@@ -27,8 +27,8 @@ from tlslite.utils.cryptomath import HKDF_expand_label
 from tlslite.utils.lists import getFirstMatching
 
 from . import _ticket
+from ._codec import codec_for
 from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
-from ._keys import TicketKey
 from ._policy import (TicketAbort, coerce_return, decide, default_return,
                       ticket_expected_after, tickets_to_send)
 from ._trace import ConnectionTrace, version_name
@@ -61,6 +61,8 @@ class TicketHandshake(object):
     def __init__(self, conn, settings):
         self.conn = conn
         self.settings = settings
+        #: how tickets are written and read (``settings.ticket_format``)
+        self.codec = codec_for(settings)
         self.client_hello = None
         self.version = None
         self.tls13 = False
@@ -328,7 +330,7 @@ class TicketHandshake(object):
             if chain else (),
             appdata=getattr(session, "ticket_appdata", None))
         try:
-            ticket = _ticket.seal(key, contents)
+            ticket = self.codec.seal(key, contents, session, self.conn)
         except ValueError as exc:
             # too large for the wire: never send a malformed message
             self.trace.event("ticket", "not sent: %s", exc)
@@ -378,7 +380,7 @@ class TicketHandshake(object):
             code, name, secret = answer
             if code != 1:
                 raise ValueError(code)
-            return TicketKey(name, secret)
+            return self.codec.make_key(name, secret)
         except (TypeError, ValueError):
             raise TicketAbort("key_cb returned {0!r} when encrypting, expected "
                               "(1, key_name, secret) or 0"
@@ -399,7 +401,7 @@ class TicketHandshake(object):
             code, secret = answer
             if code not in (1, 2):
                 raise ValueError(code)
-            return TicketKey(name, secret), code == 2
+            return self.codec.make_key(name, secret), code == 2
         except (TypeError, ValueError):
             raise TicketAbort("key_cb returned {0!r} when decrypting, "
                               "expected (1, secret), (2, secret) or 0"
@@ -409,14 +411,15 @@ class TicketHandshake(object):
         """Return ``(status, contents, session)`` for a non-empty ticket."""
         ticket = bytes(ticket)
         failed = TicketStatus.NO_DECRYPT, None, None
-        if len(ticket) < _ticket.MIN_TICKET_LEN:
+        if len(ticket) < self.codec.min_ticket_len:
             return failed
         key, renew = self._decryption_key(ticket[:KEY_NAME_LEN])
         if key is None:
             return failed
         try:
-            contents = _ticket.open_ticket(key, ticket)
-            session = self._session_of(contents)
+            contents = self.codec.open(key, ticket, self.client_hello,
+                                       self.settings)
+            session = self._session_of(contents, self._session_name(contents))
             self._opened_with = key
         except Exception as exc:  # a ticket is attacker-controlled input
             self.trace.event("decrypt", "ticket does not open (%s)",
@@ -447,8 +450,12 @@ class TicketHandshake(object):
             return "expired"
         if contents.protocol_version != self.version:
             return "made for another protocol version"
-        if bytes(hello.server_name or b"") != contents.server_name:
+        if self.codec.binds_server_name and \
+                bytes(hello.server_name or b"") != contents.server_name:
             return "made for another server name"
+        reason = self.codec.refusal(contents)
+        if reason:
+            return reason
         if self.tls13:
             if prf_of(contents.cipher_suite) != prf_of(self.cipher_suite):
                 return "made for another cipher suite hash"
@@ -464,15 +471,26 @@ class TicketHandshake(object):
             return "encrypt-then-MAC state differs"
         return None
 
+    def _session_name(self, contents):
+        """The host name the resumed Session gets: the ticket's, or the
+        client's SNI for formats that do not bind the name (tlslite-ng
+        refuses a resumption whose session names another host)."""
+        if self.codec.binds_server_name or self.client_hello is None:
+            return contents.server_name
+        return bytes(self.client_hello.server_name or b"")
+
     @staticmethod
-    def _session_of(contents):
-        """A tlslite-ng Session holding what the ticket carried."""
+    def _session_of(contents, server_name=None):
+        """A tlslite-ng Session holding what the ticket carried (named
+        ``server_name`` if given, else the ticket's host name)."""
+        if server_name is None:
+            server_name = contents.server_name
         session = Session()
         session.create(bytearray(contents.secret), bytearray(0),
                        contents.cipher_suite, "",
                        certificate_chain(contents.client_certs), None, None,
                        False,
-                       contents.server_name.decode("utf-8", "replace"),
+                       server_name.decode("utf-8", "replace"),
                        encryptThenMAC=contents.etm,
                        extendedMasterSecret=contents.ems, ec_point_format=0)
         session.ticket_appdata = contents.appdata

@@ -2,16 +2,20 @@
 
 One key is 80 bytes: a 16-byte key name, a 32-byte HMAC secret and a 32-byte
 AES key, the layout of OpenSSL's ``SSL_CTX_set_tlsext_ticket_keys`` and of
-nginx's ``ssl_session_ticket_key`` files. Deployments already generate,
-distribute and rotate such files (``openssl rand 80 > key``), so accepting
-them lets a tlslite-ng server reuse that tooling. Only the file format is
-shared: our tickets are AES-256-GCM under a key derived from the 64 secret
-bytes (see ``_keys.py``), so an nginx ticket fails to authenticate here and
-simply causes a full handshake.
+nginx's ``ssl_session_ticket_key`` files; or, in nginx's older 48-byte
+layout, a 16-byte name, a 16-byte AES-128 key and a 16-byte HMAC secret
+(note the order). Deployments already generate, distribute and rotate such
+files (``openssl rand 80 > key``), so accepting them lets a tlslite-ng
+server reuse that tooling. Each key keeps its raw AES and HMAC parts
+(:class:`OpenSSLTicketKey`): with ``ticket_format = "openssl"`` tickets are
+OpenSSL's own, interchangeable with nginx; with the default format they are
+AES-256-GCM under a key derived from the secret bytes (see ``_keys.py``).
 
 A file holds one key or several back to back (the first one seals), either
 raw or as base64 text: one blob, one key per line, or wrapped the way
-``openssl rand -base64 80`` wraps it.
+``openssl rand -base64 80`` wraps it. A file of exactly 48 bytes is one
+48-byte key; other sizes are read as 80-byte keys if they are a multiple of
+80 (so 240 bytes are three 80-byte keys), else as 48-byte keys.
 """
 
 import base64
@@ -22,12 +26,14 @@ import re
 import threading
 
 from ._constants import KEY_NAME_LEN
-from ._keys import TicketKey
+from ._openssl_ticket import OpenSSLTicketKey
 
 log = logging.getLogger("tlslite_tickets")
 
 #: Size of one key in the file (``sizeof`` OpenSSL's tlsext ticket keys).
 KEY_FILE_ENTRY_LEN = 80
+#: Size of one key in nginx's AES-128 layout.
+SHORT_KEY_FILE_ENTRY_LEN = 48
 #: Largest file read; a path to /dev/zero must not eat the memory.
 MAX_KEY_FILE_LEN = 64 * 1024
 
@@ -102,21 +108,35 @@ def parse_keys(path, data):
     else:
         raw = data
         what = "is {0} bytes".format(len(raw))
-    if len(raw) % KEY_FILE_ENTRY_LEN:
+    size = entry_size(len(raw))
+    if size is None:
         raise _fail(path, "wrong size: {0}, expected {1} bytes per key (a "
-                    "multiple of {1})".format(what, KEY_FILE_ENTRY_LEN))
+                    "multiple of {1}, or of {2})".format(
+                        what, KEY_FILE_ENTRY_LEN, SHORT_KEY_FILE_ENTRY_LEN))
     keys = []
-    for start in range(0, len(raw), KEY_FILE_ENTRY_LEN):
-        entry = raw[start:start + KEY_FILE_ENTRY_LEN]
-        keys.append(TicketKey(entry[:KEY_NAME_LEN], entry[KEY_NAME_LEN:]))
+    for start in range(0, len(raw), size):
+        entry = raw[start:start + size]
+        keys.append(OpenSSLTicketKey(entry[:KEY_NAME_LEN],
+                                     entry[KEY_NAME_LEN:]))
     return keys
+
+
+def entry_size(length):
+    """Bytes per key in a key file of ``length`` bytes, or None."""
+    if length == SHORT_KEY_FILE_ENTRY_LEN:
+        return SHORT_KEY_FILE_ENTRY_LEN
+    if length and length % KEY_FILE_ENTRY_LEN == 0:
+        return KEY_FILE_ENTRY_LEN
+    if length and length % SHORT_KEY_FILE_ENTRY_LEN == 0:
+        return SHORT_KEY_FILE_ENTRY_LEN
+    return None
 
 
 def load_key_file(path):
     """Read a key file; return its :class:`TicketKey` list, first seals.
 
     Raises :class:`KeyFileError` if the file is unreadable, empty, not a
-    multiple of 80 bytes, or bad base64.
+    multiple of 80 (or 48) bytes, or bad base64.
     """
     return parse_keys(path, _read(path))
 

@@ -24,10 +24,13 @@ import time
 
 from tlslite.handshakesettings import HandshakeSettings
 
+from ._codec import FORMATS
 from ._keyfile import KeyFileRing
 from ._keys import KeyRing, TicketKey
 from ._protocols import SingleUseStore, TicketKeyRing, missing_methods
 from ._redis_common import RedisUnavailable
+from ._openssl_session import MAX_SID_CTX_LEN
+from ._openssl_ticket import OpenSSLTicketKey
 from ._rotation import RotatingKeyRing
 from ._single_use import MemorySingleUseStore, WatchedStore
 
@@ -37,8 +40,8 @@ _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_key_cb", "ticket_keys", "ticket_key_files",
                   "ticket_seed", "ticket_rotation_period",
                   "ticket_decrypt_window", "ticket_single_use",
-                  "ticket_clock")
-_TICKET_FIELDS += ("ticket_max_psk_identities",)
+                  "ticket_clock", "ticket_format", "openssl_sid_ctx",
+                  "ticket_max_psk_identities")
 
 #: Default of ``ticket_max_psk_identities``: real clients send one or two.
 DEFAULT_MAX_PSK_IDENTITIES = 64
@@ -125,6 +128,16 @@ class TicketSettingsMixin(object):
         Ticket lifetime in seconds (stock tlslite-ng field).
     ``ticket_clock``
         Function returning the time in seconds; tests inject their own.
+    ``ticket_format``
+        ``"native"`` (default): the package's own AES-256-GCM tickets.
+        ``"openssl"``: OpenSSL's and nginx's tickets (AES-CBC + HMAC around
+        an ``SSL_SESSION``), which need keys with AES and HMAC parts: key
+        files, :class:`OpenSSLTicketKey` lists, or a ``ticket_key_cb``
+        giving 64- or 32-byte secrets.
+    ``openssl_sid_ctx``
+        With ``"openssl"``: the session id context written into tickets and
+        required, byte for byte, to resume (``SSL_CTX_set_session_id_context``;
+        :func:`nginx_sid_ctx` computes nginx's). Default empty.
     """
 
     def __new__(cls, *args, **kwargs):
@@ -150,6 +163,8 @@ class TicketSettingsMixin(object):
         self.ticket_single_use = None
         self.ticket_clock = time.time
         self.ticket_max_psk_identities = DEFAULT_MAX_PSK_IDENTITIES
+        self.ticket_format = "native"
+        self.openssl_sid_ctx = b""
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
         self._ticket_shared = _SharedTicketState()
@@ -190,6 +205,7 @@ class TicketSettingsMixin(object):
                                   not isinstance(limit, int) or limit < 1):
             raise ValueError("ticket_max_psk_identities must be None or an "
                              "integer of at least 1, got {0!r}".format(limit))
+        _check_format(self)
         count = self.ticket_count
         if isinstance(count, bool) or not isinstance(count, int) or \
                 not 0 <= count < 2 ** 16:
@@ -271,6 +287,28 @@ class TicketSettingsMixin(object):
         other.ticket_key_ring = self._resolve_key_ring(other)
         other.ticket_single_use_store = self._resolve_single_use()
         return other
+
+
+def _check_format(settings):
+    """The ticket_format and openssl_sid_ctx fields, and their key source."""
+    if settings.ticket_format not in FORMATS:
+        raise ValueError("ticket_format must be one of {0}, got {1!r}".format(
+            ", ".join(repr(f) for f in FORMATS), settings.ticket_format))
+    sid_ctx = settings.openssl_sid_ctx
+    if not isinstance(sid_ctx, (bytes, bytearray)):
+        raise ValueError("openssl_sid_ctx must be bytes, got {0}".format(
+            type(sid_ctx).__name__))
+    if len(sid_ctx) > MAX_SID_CTX_LEN:
+        raise ValueError("openssl_sid_ctx must be at most {0} bytes, got {1}"
+                         .format(MAX_SID_CTX_LEN, len(sid_ctx)))
+    if settings.ticket_format != "openssl" or settings.ticket_key_files or \
+            settings.ticket_key_cb is not None:
+        return
+    keys = settings.ticket_keys
+    if keys is None or (isinstance(keys, (list, tuple)) and not all(
+            isinstance(k, OpenSSLTicketKey) for k in keys)):
+        raise ValueError("ticket_format 'openssl' needs ticket_key_files, "
+                         "ticket_keys of OpenSSLTicketKey or a ticket_key_cb")
 
 
 def _explicit_ring(keys):

@@ -203,6 +203,16 @@ class TlsliteClient(object):
             raw.close()
 
 
+def nst_ticket(message, tls13):
+    """The ticket inside a NewSessionTicket handshake message (as
+    PythonSSLClient records it, with its 4-byte header)."""
+    body = message[4:]
+    # TLS 1.3: lifetime, age_add, nonce<1>, ticket<2>; 1.2: lifetime, ticket
+    start = 9 + body[8] if tls13 else 4
+    size = int.from_bytes(body[start:start + 2], "big")
+    return bytes(body[start + 2:start + 2 + size])
+
+
 def _read_all(sock):
     chunks = []
     while True:

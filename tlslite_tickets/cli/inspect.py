@@ -2,9 +2,10 @@
 
 The ticket comes from the command line, a file, an ``openssl s_client
 -sess_out`` PEM session or a session file of the ``client`` command (see
-``cli/ticket_input.py``); the keys from 80-byte key files, a rotation seed or
-a stock tlslite-ng ``ticketKeys`` secret. The ticket format is the
-package's own (``_ticket.py``); nothing here re-implements it.
+``cli/ticket_input.py``); the keys from key files (80 or 48 bytes a key), a
+rotation seed or a stock tlslite-ng ``ticketKeys`` secret. Tickets are the
+package's own (``_ticket.py``) or, under key-file keys, OpenSSL's and
+nginx's (``cli/inspect_openssl.py``); nothing here re-implements either.
 """
 
 import argparse
@@ -16,6 +17,9 @@ from .. import _ticket
 from .inspect_report import describe_contents, iso, text_lines
 from .._keyfile import KeyFileError, load_key_file
 from .._keys import TicketKey
+from .._nginx import nginx_sid_ctx
+from .._openssl_ticket import OpenSSLTicketKey
+from .inspect_openssl import describe_session, open_openssl_ticket
 from .._rotation import MIN_SEED_LEN, derive_slot_key
 from .ticket_input import FORMATS, InputError, read_tickets
 
@@ -31,8 +35,9 @@ def build_parser(prog="tlslite_tickets inspect"):
     """The argument parser; its --help documents every flag."""
     parser = argparse.ArgumentParser(
         prog=prog, description="Decrypt a tlslite-tickets session ticket "
-        "and show its fields: key name, which key opened it, protocol, "
-        "cipher suite, times, SNI, EMS/ETM, client certificates, appdata.",
+        "(or an OpenSSL/nginx ticket) and show its fields: key name, which "
+        "key opened it, protocol, cipher suite, times, SNI, EMS/ETM, client "
+        "certificates, appdata.",
         epilog="Exit status: 0 every ticket opened, 1 a ticket has no "
         "matching key or does not authenticate, 2 bad input.")
     add = parser.add_argument
@@ -46,8 +51,9 @@ def build_parser(prog="tlslite_tickets inspect"):
     keys = parser.add_argument_group("key material (at least one)")
     add = keys.add_argument
     add("--key-file", metavar="PATH", action="append", default=[],
-        help="OpenSSL/nginx ticket key file (80 bytes a key, raw or base64); "
-        "repeat for several files")
+        help="OpenSSL/nginx ticket key file (80 or 48 bytes a key, raw or "
+        "base64); repeat for several files. Opens both our tickets and "
+        "OpenSSL/nginx ones")
     add("--seed", metavar="HEX", help="rotation seed of the server "
         "(settings.ticket_seed, 16+ bytes as hex): slot keys around now "
         "are derived until one has the ticket's key name")
@@ -58,6 +64,14 @@ def build_parser(prog="tlslite_tickets inspect"):
         "(default 1000, at most 1000000)")
     add("--ticket-key", metavar="HEX", action="append", default=[],
         help="a stock tlslite-ng ticketKeys secret (hex); repeatable")
+    nginx = parser.add_argument_group("OpenSSL/nginx tickets (opened with "
+                                      "--key-file keys, 80 or 48 bytes)")
+    add = nginx.add_argument
+    add("--nginx-cert", metavar="PATH", action="append", default=[],
+        help="nginx's ssl_certificate file(s), in its order: say whether "
+        "the ticket's session id context matches that configuration")
+    add("--nginx-client-ca", metavar="PATH", help="with --nginx-cert: "
+        "nginx's ssl_client_certificate file (when it verifies clients)")
     out = parser.add_argument_group("output")
     add = out.add_argument
     add("--now", metavar="EPOCH", type=float, help="judge age and expiry "
@@ -152,8 +166,12 @@ def gather_keys(args, now):
     return candidates, search
 
 
-def inspect(source, candidates, search, now, show_secret):
-    """Everything known about one ticket, as a JSON-ready dict."""
+def inspect(source, candidates, search, now, show_secret,
+            nginx_sid_ctx=None):
+    """Everything known about one ticket, as a JSON-ready dict.
+
+    Key-file keys open both formats: the package's own, then OpenSSL's.
+    """
     ticket = source.ticket
     name = _ticket.key_name_of(ticket)
     result = {"source": source.origin, "length": len(ticket),
@@ -172,6 +190,16 @@ def inspect(source, candidates, search, now, show_secret):
     try:
         contents = _ticket.open_ticket(key[1], ticket)
     except _ticket.TicketDecodeError as exc:
+        if str(exc) == _BAD_TAG and isinstance(key[1], OpenSSLTicketKey):
+            session, error, authenticates = open_openssl_ticket(key[1],
+                                                                ticket)
+            if authenticates:
+                result["authenticates"] = True
+                result["error"] = error
+                if session is not None:
+                    result["contents"] = describe_session(
+                        session, now, show_secret, nginx_sid_ctx)
+                return result
         result["authenticates"] = str(exc) != _BAD_TAG
         result["error"] = str(exc) if str(exc) == _BAD_TAG else \
             "authenticates, but the plaintext is malformed: {0}".format(exc)
@@ -179,6 +207,19 @@ def inspect(source, candidates, search, now, show_secret):
     result["authenticates"] = True
     result["contents"] = describe_contents(contents, now, show_secret)
     return result
+
+
+def nginx_context(args):
+    """nginx's session id context from --nginx-cert, or None."""
+    if args.nginx_client_ca and not args.nginx_cert:
+        raise UsageError("--nginx-client-ca needs --nginx-cert")
+    if not args.nginx_cert:
+        return None
+    try:
+        return nginx_sid_ctx(args.nginx_cert, [args.nginx_client_ca]
+                             if args.nginx_client_ca else [])
+    except ValueError as exc:
+        raise UsageError("--nginx-cert: {0}".format(exc))
 
 
 def main(argv, prog="tlslite_tickets inspect"):
@@ -196,11 +237,12 @@ def main(argv, prog="tlslite_tickets inspect"):
                                      source.origin, len(source.ticket),
                                      _ticket.MIN_TICKET_LEN))
         candidates, search = gather_keys(args, now)
+        nginx_ctx = nginx_context(args)
     except (InputError, UsageError) as exc:
         print("{0}: error: {1}".format(prog, exc), file=sys.stderr)
         return 2
-    results = [inspect(source, candidates, search, now, args.show_secret)
-               for source in sources]
+    results = [inspect(source, candidates, search, now, args.show_secret,
+                       nginx_ctx) for source in sources]
     if args.json:
         print(json.dumps({"now": now, "tickets": results}, indent=2))
     else:

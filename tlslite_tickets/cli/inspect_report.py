@@ -86,13 +86,17 @@ def text_lines(result, now):
     lines.append("key: {0}".format(result["key"] or result["error"]))
     if result["authenticates"] is not None:
         lines.append("authenticates: {0}".format(
-            "yes" if result["authenticates"] else "no (bad AEAD tag, or "
-            "another key with the same name)"))
+            "yes" if result["authenticates"] else "no (bad AEAD tag or "
+            "HMAC, or another key with the same name)"))
     if result["key"] and result["error"] and result["authenticates"]:
         lines.append("error: " + result["error"])
     fields = result["contents"]
     if fields is None:
         return lines
+    if fields.get("format") == "openssl":
+        # imported here: inspect_openssl uses this module's helpers
+        from .inspect_openssl import session_lines
+        return lines + session_lines(fields, now)
     age = fields["age_seconds"]
     left = now - (fields["created_ms"] / 1000.0 + fields["lifetime"])
     appdata = fields["appdata_hex"]

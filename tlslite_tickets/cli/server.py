@@ -28,6 +28,7 @@ from .workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
                            start_worker)
 from .._connection import TicketTLSConnection
 from .._deadline import HandshakeTimeout, handshake_deadline
+from .._nginx import nginx_sid_ctx
 from .._settings import TicketHandshakeSettings
 
 
@@ -91,6 +92,21 @@ def build_parser(prog="tlslite_tickets server"):
     add("--rotation-period", metavar="SECONDS", type=int, help="rotate the "
         "seed-derived key every SECONDS (settings.ticket_rotation_period; "
         "default 3600)")
+    add("--ticket-format", choices=["native", "openssl"], default="native",
+        help="'openssl': tickets in OpenSSL's and nginx's format (AES-CBC + "
+        "HMAC around an SSL_SESSION), interchangeable with an nginx or "
+        "OpenSSL server sharing --ticket-key-file (80 or 48 bytes a key) "
+        "and the session id context (settings.ticket_format; default "
+        "'native', the package's own AES-GCM format)")
+    add("--openssl-sid-ctx", metavar="HEX", help="with --ticket-format "
+        "openssl: the session id context tickets carry and must match "
+        "(SSL_CTX_set_session_id_context; default empty)")
+    add("--nginx-cert", metavar="PATH", action="append", default=[],
+        help="with --ticket-format openssl: compute the session id context "
+        "as nginx does from its ssl_certificate file(s), repeated in "
+        "nginx's order")
+    add("--nginx-client-ca", metavar="PATH", help="with --nginx-cert: "
+        "nginx's ssl_client_certificate file (when it verifies clients)")
     add("--trace", action="store_true", help="log every ticket decision "
         "(logger tlslite_tickets.trace) to stderr")
     add_fleet_flags(parser)
@@ -133,6 +149,7 @@ def build_settings(args):
     if args.ticket_lifetime is not None:
         settings.ticketLifetime = args.ticket_lifetime
     set_ticket_keys(settings, args)
+    set_ticket_format(settings, args)
     appdata = args.appdata.encode("utf-8") if args.appdata else None
     settings.ticket_gen_cb = common.gen_cb
     settings.ticket_dec_cb = common.dec_cb
@@ -165,6 +182,34 @@ def set_ticket_keys(settings, args):
     if args.rotation_period is not None:
         settings.ticket_rotation_period = args.rotation_period
     prepare_fleet(settings, args)
+
+
+def set_ticket_format(settings, args):
+    """Map --ticket-format, --openssl-sid-ctx and --nginx-cert."""
+    if args.ticket_format != "openssl":
+        if args.openssl_sid_ctx or args.nginx_cert or args.nginx_client_ca:
+            raise common.CliError("--openssl-sid-ctx, --nginx-cert and "
+                                  "--nginx-client-ca need --ticket-format "
+                                  "openssl")
+        return
+    settings.ticket_format = "openssl"
+    if args.openssl_sid_ctx and args.nginx_cert:
+        raise common.CliError("give --openssl-sid-ctx or --nginx-cert, "
+                              "not both")
+    if args.nginx_client_ca and not args.nginx_cert:
+        raise common.CliError("--nginx-client-ca needs --nginx-cert")
+    if args.openssl_sid_ctx:
+        try:
+            settings.openssl_sid_ctx = bytes.fromhex(args.openssl_sid_ctx)
+        except ValueError:
+            raise common.CliError("--openssl-sid-ctx must be hex")
+    elif args.nginx_cert:
+        try:
+            settings.openssl_sid_ctx = nginx_sid_ctx(
+                args.nginx_cert, [args.nginx_client_ca]
+                if args.nginx_client_ca else [])
+        except ValueError as exc:
+            raise common.CliError("--nginx-cert: {0}".format(exc))
 
 
 class TicketServerMixIn(object):

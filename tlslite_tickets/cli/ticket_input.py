@@ -14,7 +14,7 @@ import re
 import string
 import sys
 
-from .. import _der
+from .. import _der, _openssl_session
 from . import session_file as _session_file
 from .._trace import version_name
 
@@ -158,23 +158,22 @@ def _from_pem(data, origin):
         raise InputError("{0} has no complete '-----BEGIN {1}-----' block"
                          .format(origin, _der.PEM_SESSION_LABEL))
     try:
-        fields = _der.parse_openssl_session(ders[0])
+        session = _openssl_session.decode(ders[0])
     except _der.DERError as exc:
         raise InputError("{0}: bad OpenSSL session: {1}".format(origin, exc))
-    if not fields["ticket"]:
+    if not session.ticket:
         raise InputError("{0}: the OpenSSL session holds no ticket"
                          .format(origin))
-    client = {"protocol": version_name(fields["ssl_version"]),
-              "cipher_suite": fields["cipher_suite"]}
+    client = {"protocol": version_name(session.protocol_version),
+              "cipher_suite": session.cipher_suite}
     for name, key in (("time", "session_time"), ("timeout", "timeout"),
                       ("lifetime_hint", "lifetime_hint"),
                       ("age_add", "age_add")):
-        if name in fields:
-            client[key] = fields[name]
-    if "server_name" in fields:
-        client["server_name"] = fields["server_name"].decode(
-            "utf-8", "replace")
-    return TicketSource(fields["ticket"],
+        if getattr(session, name) is not None:
+            client[key] = getattr(session, name)
+    if session.hostname is not None:
+        client["server_name"] = session.hostname.decode("utf-8", "replace")
+    return TicketSource(session.ticket,
                         "{0} (OpenSSL session)".format(origin), client)
 
 
