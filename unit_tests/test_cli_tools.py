@@ -156,14 +156,39 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def _tls13_record(**ticket):
+    """A well-formed TLS 1.3 session file with one ticket's fields set."""
+    fields = {"ticket": "AAAA", "ticket_lifetime": 60, "ticket_age_add": 1,
+              "ticket_nonce": "", "time": 1700000000.0}
+    fields.update(ticket)
+    return {"format": "tlslite-tickets client session", "format_version": 1,
+            "protocol": "TLS 1.3", "cipher_suite": 4865,
+            "resumption_master_secret": "AAAA", "tickets": [fields]}
+
+
+HOSTILE_SESSIONS = {
+    # Python's json reads these; arithmetic on them used to overflow
+    "time-infinity": json.dumps(_tls13_record(time=float("inf"))),
+    "time-nan": json.dumps(_tls13_record(time=float("nan"))),
+    "time-huge": json.dumps(_tls13_record(time=1e300)),
+    "lifetime-huge": json.dumps(_tls13_record(ticket_lifetime=2 ** 64)),
+    # json recurses once per level: RecursionError, not a ValueError
+    "nested-deep": "[" * 100000 + "]" * 100000,
+    "nested-deep-object": '{"a":' * 100000 + "1" + "}" * 100000,
+}
+
+
 @pytest.mark.parametrize("case", ["missing", "not-json", "wrong-format",
                                   "bad-base64", "refused", "bad-address",
-                                  "bad-sni", "bad-tls"])
+                                  "bad-sni", "bad-tls"] +
+                         sorted(HOSTILE_SESSIONS))
 def test_client_bad_input_is_one_line(tmp_path, case):
     path = tmp_path / "s.json"
     address = "{0}:{1}".format(HOST, _free_port())
     args = [address, "--sess-in", path]
-    if case == "not-json":
+    if case in HOSTILE_SESSIONS:
+        path.write_text(HOSTILE_SESSIONS[case])
+    elif case == "not-json":
         path.write_text("hello")
     elif case == "wrong-format":
         path.write_text(json.dumps({"format": "something else"}))
