@@ -65,12 +65,16 @@ class Fleet(object):
 def fleet(redis_server, cert_files, tmp_path):  # noqa: F811
     cert, key = cert_files
     (tmp_path / "index.html").write_text("fleet")
+    seed = tmp_path / "seed"
+    seed.write_bytes(os.urandom(32))
+    seed.chmod(0o600)
+    # as the README's fleet example: no secret on the command line
     proc = subprocess.Popen(
         [sys.executable, "-m", "tlslite_tickets", "server", "127.0.0.1:0",
          "-c", cert, "-k", key, "-d", str(tmp_path), "--workers", "4",
-         "--single-use", "--redis", redis_server.url,
-         "--ticket-seed", os.urandom(32).hex()],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         "--single-use", "--ticket-seed-file", str(seed)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=dict(os.environ, TLSLITE_TICKETS_REDIS_URL=redis_server.url))
     fleet = Fleet(proc)
     yield fleet
     proc.terminate()
