@@ -3,8 +3,8 @@
 Every test that needs Redis starts its own redis-server on a free
 127.0.0.1 port (``redis_fixture.py``); the servers are TicketServers in
 threads, each with its *own* store or cache object and so its own Redis
-connections, as separate processes would have. (A run with several server
-processes needs a multi-process server mode, which does not exist yet.)
+connections, as separate processes would have. Runs across real processes
+(``server --workers``) are in ``test_fleet.py``.
 """
 
 import logging
@@ -65,7 +65,51 @@ def redis_messages(caplog, level):
             "Redis" in r.getMessage()]
 
 
+def redis_calls(url):
+    """Commands Redis ran since the last call, by name (INFO commandstats,
+    then CONFIG RESETSTAT), without those that set up a connection."""
+    import redis
+    client = redis.Redis.from_url(url)
+    try:
+        stats = client.info("commandstats")
+        client.config_resetstat()
+    finally:
+        client.close()
+    calls = {name[len("cmdstat_"):]: value["calls"]
+             for name, value in stats.items()}
+    # ours, and what redis-py sends once per new connection
+    for name in ("info", "config|resetstat", "hello", "client|setinfo",
+                 "select", "auth"):
+        calls.pop(name, None)
+    return calls
+
+
 # -- through real handshakes ------------------------------------------------
+
+@pytest.mark.parametrize("single_use", [False, True])
+def test_redis_round_trips_per_handshake(make_server, redis_server,
+                                         single_use):
+    fields = {"ticket_seed": SEED}
+    if single_use:
+        fields["ticket_single_use"] = RedisSingleUseStore(redis_server.url)
+    cache = RedisSessionCache(redis_server.url, SECRET)
+    server = make_server(ticket_settings(**fields),
+                         connection_class=cache_connection(cache))
+    redis_calls(redis_server.url)
+    # TLS 1.3: the random legacy session ID is never looked up
+    tls13 = PythonSSLClient("1.3")
+    full = tls13.connect(server)
+    assert not full.resumed and redis_calls(redis_server.url) == {}
+    assert tls13.connect(server, session=full.session).resumed
+    assert redis_calls(redis_server.url) == (
+        {"set": 1} if single_use else {})
+    # TLS 1.2 by session ID: one SET to store, one GET to resume
+    tls12 = session_id_client()
+    full = tls12.connect(server)
+    assert not full.resumed and redis_calls(redis_server.url) == {"set": 1}
+    assert tls12.connect(server, session=full.session).resumed
+    assert redis_calls(redis_server.url) == {"get": 1}
+
 
 def test_tls13_ticket_replayed_to_another_server_resumes_once(
         make_server, redis_server):
