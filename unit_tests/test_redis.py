@@ -16,7 +16,7 @@ import pytest
 
 import tlslite_tickets as tt
 from redis_fixture import redis_server  # noqa: F401 (a fixture)
-from redis_fixture import require_redis_py
+from redis_fixture import RedisProcess, make_tls_files, require_redis_py
 from support import CallbackLog, PythonSSLClient, ticket_settings
 from tlslite_tickets._redis_cache import RedisSessionCache
 from tlslite_tickets._redis_store import RedisSingleUseStore, RedisUnavailable
@@ -419,3 +419,98 @@ def test_cache_outage_is_a_miss_and_a_dropped_store(caplog):
                 cache[session.sessionID]
     assert len(redis_messages(caplog, logging.WARNING)) == 1
     assert cache and not cache.available and cache.outages == 1
+
+
+# -- TLS to Redis, passwords, persistence, what Redis keeps ----------------
+
+PASSWORD = "pw-for-the-test-redis"
+
+
+@pytest.fixture
+def secured_redis(tmp_path):
+    """A redis-server speaking only TLS and requiring a password."""
+    require_redis_py()
+    server = RedisProcess(tmp_path, password=PASSWORD,
+                          tls=make_tls_files(tmp_path)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_rediss_with_password(make_server, secured_redis):
+    url = secured_redis.url
+    assert url.startswith("rediss://:{0}@".format(PASSWORD))
+    one, two = start_pair(make_server, url)
+    client = PythonSSLClient("1.3")
+    first = client.connect(one)
+    assert client.connect(two, session=first.session).resumed
+    assert not client.connect(one, session=first.session).resumed
+    tls12 = session_id_client()
+    assert tls12.connect(two, session=tls12.connect(one).session).resumed
+    assert one.store.available and one.cache.available
+    for store in (one.store, one.cache):
+        assert PASSWORD not in repr(store)
+
+
+@pytest.mark.parametrize("wrong", ["plain", "no-password", "bad-password"])
+def test_rediss_misconfigured_fails_closed(secured_redis, wrong):
+    url = secured_redis.url
+    url = {"plain": url.replace("rediss://", "redis://").split("?")[0],
+           "no-password": url.replace(":{0}@".format(PASSWORD), ""),
+           "bad-password": url.replace(PASSWORD, "not-it")}[wrong]
+    store = RedisSingleUseStore(url, **FAST)
+    with pytest.raises(RedisUnavailable):
+        store.claim(b"\x01" * 16, 100.0, 0.0)
+    assert not store.available
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_used_tickets_after_a_redis_restart(make_server, tmp_path,
+                                            persistent):
+    """Without persistence a restarted Redis forgets which tickets were
+    used; with an fsync'ed append-only file it does not, even after a
+    crash (SIGKILL)."""
+    require_redis_py()
+    extra = ["--appendonly", "yes", "--appendfsync", "always"] \
+        if persistent else []
+    redis_process = RedisProcess(tmp_path, extra_args=extra).start()
+    try:
+        one, two = start_pair(make_server, redis_process.url)
+        client = PythonSSLClient("1.3")
+        first = client.connect(one)
+        assert client.connect(two, session=first.session).resumed
+        redis_process.kill()
+        redis_process.start()
+        time.sleep(FAST["retry_interval"] * 1.5)  # past the outage probe
+        replay = client.connect(one, session=first.session)
+        assert replay.resumed is not persistent
+    finally:
+        redis_process.stop()
+
+
+def test_what_redis_keeps(make_server, redis_server):
+    """One key per TLS 1.3 resumption (single-use) and one per TLS 1.2
+    session-ID handshake (cache); their lifetimes and sizes, as the README
+    states them."""
+    one, two = start_pair(make_server, redis_server.url)
+    client = one.store.client
+    tls13, tls12 = PythonSSLClient("1.3"), session_id_client()
+    for _ in range(3):
+        first = tls13.connect(one)
+        assert tls13.connect(two, session=first.session).resumed
+    for _ in range(2):
+        tls12.connect(one)
+    keys = list(client.scan_iter(match="*"))
+    used = [k for k in keys if b":single-use:" in k]
+    sessions = [k for k in keys if b":session:" in k]
+    assert len(used) == 3 and len(sessions) == 2 and len(keys) == 5
+    lifetime = one.settings.ticketLifetime
+    for key in used:
+        # the ticket's remaining lifetime plus the 60 s clock margin
+        assert lifetime < client.ttl(key) <= lifetime + 60
+        assert client.memory_usage(key) <= 128
+    for key in sessions:
+        assert 14400 - 60 < client.ttl(key) <= 14400
+        assert client.strlen(key) <= 256
+        assert client.memory_usage(key) <= 384
