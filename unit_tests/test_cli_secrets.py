@@ -75,6 +75,19 @@ def test_seed_from_raw_file_hex_file_and_environment_agree(workdir):  # noqa
             assert server.stop() == 0
 
 
+def test_the_flag_wins_over_the_environment(workdir):  # noqa: F811
+    path = secret_file(workdir, "seed.flag", SEED)
+    server = start(workdir, "--ticket-seed-file", path,
+                   env={"TLSLITE_TICKETS_SEED": os.urandom(32).hex()})
+    reference = start(workdir, "--ticket-seed-file", path)
+    try:
+        first = https_get(reference.port, "1.3")
+        assert https_get(server.port, "1.3", session=first.session).resumed
+    finally:
+        for each in (server, reference):
+            assert each.stop() == 0
+
+
 def test_secrets_on_the_command_line_work_with_one_warning(workdir):  # noqa
     server = start(workdir, "--ticket-seed", SEED.hex(), "--psk", PSK.hex(),
                    "--psk-ident", "client")
