@@ -90,14 +90,17 @@ def test_the_flag_wins_over_the_environment(workdir):  # noqa: F811
 
 def test_secrets_on_the_command_line_work_with_one_warning(workdir):  # noqa
     server = start(workdir, "--ticket-seed", SEED.hex(), "--psk", PSK.hex(),
-                   "--psk-ident", "client")
+                   "--psk-ident", "client", "--redis",
+                   "redis://:redis-pw@127.0.0.1:1/0")
     try:
-        assert https_get(server.port, "1.3").tickets
+        assert https_get(server.port, "1.3").tickets  # never asks Redis
         warnings = warnings_of(server)
         assert len(warnings) == 1, server.err
-        assert "--ticket-seed" in warnings[0] and "--psk" in warnings[0]
+        for flag in ("--ticket-seed", "--psk", "--redis (its password)"):
+            assert flag in warnings[0]
         assert "local user" in warnings[0]
-        assert SEED.hex() not in warnings[0] and PSK.hex() not in warnings[0]
+        for secret in (SEED.hex(), PSK.hex(), "redis-pw"):
+            assert secret not in "\n".join(server.err + server.out)
     finally:
         assert server.stop() == 0
 
