@@ -7,13 +7,15 @@ a certificate made by ``support.make_certificate``; every one is killed
 at the end of its test, whatever happened.
 """
 
+import fcntl
 import os
 import re
 import signal
 import socket
 import ssl
+import struct
 import subprocess
-import sys
+import termios
 import threading
 import time
 
@@ -149,6 +151,10 @@ def test_sigterm_stops_it_while_stdout_is_full(workdir, workers):  # noqa
         proc.stdout.readline()  # the ready line; nothing is read after it
         port = int(address.rsplit(":", 1)[1])
         assert fill_stdout(port)
+        # the pipe really is (nearly) full: 64 KiB on Linux
+        unread = struct.unpack("i", fcntl.ioctl(
+            proc.stdout.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+        assert unread > 48 * 1024, unread
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(STOP_WITHIN) == 0
