@@ -178,12 +178,14 @@ def run_server(workdir, *flags, env=None):  # noqa: F811
     (["--ticket-seed", "00" * 32, "--ticket-seed-file", "seed"], {},
      "not both"),
     (["--psk-file", "missing", "--psk-ident", "x"], {}, "--psk-file"),
+    (["--ticket-seed-file", "odd.hex"], {}, "an odd number of hex digits"),
     ([], {"TLSLITE_TICKETS_SEED": "not hex"}, "TLSLITE_TICKETS_SEED must "
      "be hex"),
     (["--workers", "2", "-c", "cert.pem", "-k", "hello.txt"], {},
      "key 'hello.txt' cannot be used"),
 ])
 def test_refused_before_the_ready_line(workdir, flags, env, message):  # noqa
+    secret_file(workdir, "odd.hex", b"ab" * 32 + b"c\n")
     result = run_server(workdir, "-c", "cert.pem", "-k", "key.pem", *flags,
                         env=env)
     assert result.returncode == 2, result.stderr

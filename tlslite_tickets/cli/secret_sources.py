@@ -57,9 +57,12 @@ def read_secret_file(path, flag, warn):
     except ValueError as exc:
         raise common.CliError("{0} {1!r}: {2}".format(flag, path, exc))
     text = b"".join(data.split())
-    if text and len(text) % 2 == 0 and set(text) <= _HEX_DIGITS:
-        # raw random bytes look like even-length hex only by a fluke of
-        # about 2**-48 for 16 bytes
+    if text and set(text) <= _HEX_DIGITS:
+        # raw random bytes look like hex only by a fluke of about 2**-56
+        # for 16 bytes, so this is hex text, maybe with a digit missing
+        if len(text) % 2:
+            raise common.CliError("{0} {1!r}: an odd number of hex digits"
+                                  .format(flag, path))
         return bytes.fromhex(text.decode("ascii"))
     if not data:
         raise common.CliError("{0} {1!r}: the file is empty".format(flag,
