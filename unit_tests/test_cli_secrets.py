@@ -173,6 +173,9 @@ def run_server(workdir, *flags, env=None):  # noqa: F811
      "--redis: bad URL"),
     (["--workers", "2", "--redis", "redis://127.0.0.1:1/0?bogus=1"], {},
      "--redis: bad URL"),
+    (["--workers", "2"], {"TLSLITE_TICKETS_REDIS_URL":
+                          "rediss://:pw@127.0.0.1:1/0?ssl_cert_reqs=bogus"},
+     "--redis: bad URL"),
     (["--ticket-seed-file", "missing"], {}, "--ticket-seed-file 'missing'"),
     (["--ticket-seed-file", "/dev/zero"], {}, "not a regular file"),
     (["--ticket-seed", "00" * 32, "--ticket-seed-file", "seed"], {},

@@ -97,7 +97,7 @@ def check_redis_url(url):
     """Everything about a Redis URL that can be known without Redis: that
     redis-py is installed, and the URL's syntax, scheme and options."""
     try:
-        import redis  # noqa: F401  (used by the Redis stores)
+        from redis.exceptions import RedisError
     except ImportError:
         raise common.CliError("--redis needs redis-py: pip install "
                               "'tlslite-tickets[redis]'")
@@ -106,7 +106,7 @@ def check_redis_url(url):
         client = make_client(url)
         # a connection object, not yet connected: checks the URL's options
         client.connection_pool.make_connection().disconnect()
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RedisError) as exc:
         # redis-py's messages name the bad part, never the password
         raise common.CliError("--redis: bad URL: {0}".format(exc))
 
