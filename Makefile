@@ -75,7 +75,7 @@ clean:
 .venv-bench/.ready: setup.py
 	rm -rf .venv-bench
 	$(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/pip install $(PIP_FLAGS) "tlslite-ng==0.9.0b2" -e ".[fast]" matplotlib
+	.venv-bench/bin/pip install $(PIP_FLAGS) "tlslite-ng==0.9.0b2" -e ".[fast,redis]" matplotlib
 	touch $@
 
 bench: .venv-bench/.ready

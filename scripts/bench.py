@@ -32,7 +32,10 @@ ECDHE-ECDSA-AES128-GCM-SHA256) for every server. Everything talks to
    connection) from 1, 2 and 8 client processes, and
 5. the same client loop against ``openssl s_server``: the C ceiling;
 6. hostile ClientHellos of about 64 KiB stuffed with PSK identities:
-   server CPU per hello, ours vs stock tlslite-ng.
+   server CPU per hello, ours vs stock tlslite-ng;
+7. Redis round trips per handshake kind with ``RedisSessionCache`` and,
+   then, ``RedisSingleUseStore`` against a ``redis-server`` started for it
+   (``benchmarks/redis_trips.py``; n/a without redis-server or redis-py).
 
 Output: one table on stdout, ``bench.json`` (with machine information) and
 ``bench.png`` (only when matplotlib is importable) in ``--out``.
@@ -62,6 +65,7 @@ from benchmarks.handshakes import bench_handshakes  # noqa: E402
 from benchmarks.hostile import bench_hostile  # noqa: E402
 from benchmarks.processes import serve  # noqa: E402
 from benchmarks.rates import bench_rates  # noqa: E402
+from benchmarks.redis_trips import bench_redis_trips, format_trips  # noqa
 from benchmarks.reject import bench_reject  # noqa: E402
 from benchmarks.report import (  # noqa: E402
     evaluate_targets, format_table, format_targets, load_average,
@@ -120,6 +124,10 @@ def main(argv=None):
         step = time.monotonic()
         rows += bench_hostile(profile, credentials)
         steps.append(("hostile", time.monotonic() - step))
+        print("and Redis round trips per handshake ...", flush=True)
+        step = time.monotonic()
+        redis_trips = bench_redis_trips(profile_name, credentials)
+        steps.append(("redis", time.monotonic() - step))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     targets = evaluate_targets(rows)
@@ -129,11 +137,13 @@ def main(argv=None):
     print(format_table(rows))
     print()
     print(format_targets(targets))
+    print()
+    print(format_trips(redis_trips))
     os.makedirs(args.out, exist_ok=True)
     json_path = os.path.join(args.out, "bench.json")
     png_path = os.path.join(args.out, "bench.png")
     write_json(json_path, profile_name, profile, info, servers, ticket_lens,
-               rows, targets, steps, elapsed)
+               rows, targets, steps, elapsed, redis_trips=redis_trips)
     drawn = not args.no_png and plot(rows, png_path)
     print()
     print("wrote {0}{1}".format(json_path, " and " + png_path if drawn else

@@ -17,7 +17,13 @@ method                                    why
                                           callback failures into a fatal alert;
                                           mark TLS 1.3 resumptions as resumed
 ``_serverGetClientHello``                 create the per-handshake state; learn
-                                          that a TLS 1.2 handshake is a full one
+                                          that a TLS 1.2 handshake is a full
+                                          one; hide the ``sessionCache`` (its
+                                          4th argument after ``settings``)
+                                          from ClientHellos that negotiate
+                                          TLS 1.3, whose random session IDs
+                                          tlslite-ng looks up in vain (a
+                                          Redis round trip each)
 ``_getMsg``                               see each ClientHello as it is parsed
                                           (and, while tracing, every message)
 ``_ticket_to_session``                    TLS 1.2 SessionTicket extension
@@ -90,6 +96,7 @@ from tlslite.handshakehelpers import HandshakeHelpers
 from tlslite.messages import (ClientHello, NewSessionTicket,
                               NewSessionTicket1_0, ServerHello)
 from tlslite.tlsconnection import TLSConnection
+from tlslite.utils.lists import getFirstMatching
 
 from . import _trace
 from ._handshake import TicketHandshake, prf_of
@@ -172,6 +179,7 @@ class TicketHooks(TLSConnection):
         state = None
         if isinstance(settings, TicketSettingsMixin):
             state = TicketHandshake(self, settings)
+            args, kwargs = _tls12_session_cache(args, kwargs, state, settings)
         self._ticket_state = state
         for result in super(TicketHooks, self)._serverGetClientHello(
                 settings, *args, **kwargs):
@@ -340,6 +348,53 @@ class TicketHooks(TLSConnection):
         except TicketAbort as failure:
             for result in self._ticket_fatal(failure):
                 yield result
+
+
+#: (private_key, cert_chain, verifierDB, sessionCache, anon, alpn, sni)
+_SESSION_CACHE_ARG = 3
+
+
+def _tls12_session_cache(args, kwargs, state, settings):
+    """``_serverGetClientHello``'s arguments with the session cache behind
+    a :class:`_TLS12SessionCache`."""
+    if "sessionCache" in kwargs:
+        kwargs = dict(kwargs, sessionCache=_TLS12SessionCache(
+            kwargs["sessionCache"], state, settings))
+    elif len(args) > _SESSION_CACHE_ARG and args[_SESSION_CACHE_ARG]:
+        args = list(args)
+        args[_SESSION_CACHE_ARG] = _TLS12SessionCache(
+            args[_SESSION_CACHE_ARG], state, settings)
+    return args, kwargs
+
+
+class _TLS12SessionCache:
+    """The server's session cache as ``_serverGetClientHello`` sees it.
+
+    tlslite-ng looks up the legacy session ID of every ClientHello, also of
+    one that will negotiate TLS 1.3, whose session ID is random (middlebox
+    compatibility) and never in the cache: for a cache in Redis that is a
+    round trip per handshake that always misses. This answers those
+    lookups with a miss without asking. The ClientHello is known by then
+    (``_getMsg``), and the version is the one tlslite-ng picks: the first
+    of ``settings.versions`` that supported_versions lists.
+    """
+
+    __slots__ = ("_cache", "_state", "_settings")
+
+    def __init__(self, cache, state, settings):
+        self._cache, self._state, self._settings = cache, state, settings
+
+    def __bool__(self):
+        return bool(self._cache)
+
+    def __getitem__(self, session_id):
+        hello = self._state.client_hello
+        versions = hello.getExtension(ExtensionType.supported_versions) \
+            if hello is not None else None
+        if versions is not None and (getFirstMatching(
+                self._settings.versions, versions.versions) or ()) > (3, 3):
+            raise KeyError(session_id)  # TLS 1.3: never resumed from here
+        return self._cache[session_id]
 
 
 def _set_empty_ticket_ext(server_hello, present):

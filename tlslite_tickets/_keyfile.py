@@ -23,6 +23,7 @@ import binascii
 import logging
 import os
 import re
+import stat
 import threading
 
 from ._constants import KEY_NAME_LEN
@@ -56,16 +57,51 @@ def _fail(path, problem):
         os.fsdecode(path), problem))
 
 
+def read_regular_file(path, limit):
+    """The contents of ``path``, which must be a regular file of at most
+    ``limit`` bytes.
+
+    Opened with ``O_NONBLOCK``, so a FIFO or a device put in the file's
+    place cannot block the caller (``open`` of a FIFO waits for a writer);
+    they, directories and larger files are refused before anything is
+    read. Raises ``ValueError`` with a message that names the problem (and
+    never the contents).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | \
+        getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ValueError("cannot be read: {0}".format(
+            exc.strerror or type(exc).__name__)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("cannot be read: not a regular file")
+        if info.st_size > limit:
+            raise ValueError("is larger than {0} bytes".format(limit))
+        chunks, size = [], 0
+        while size <= limit:  # the file may grow after the fstat
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ValueError("cannot be read: {0}".format(
+            exc.strerror or type(exc).__name__)) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ValueError("is larger than {0} bytes".format(limit))
+    return b"".join(chunks)
+
+
 def _read(path):
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_KEY_FILE_LEN + 1)
-    except OSError as exc:
-        raise _fail(path, "cannot be read: {0}".format(
-            exc.strerror or type(exc).__name__)) from None
-    if len(data) > MAX_KEY_FILE_LEN:
-        raise _fail(path, "is larger than {0} bytes".format(MAX_KEY_FILE_LEN))
-    return data
+        return read_regular_file(path, MAX_KEY_FILE_LEN)
+    except ValueError as exc:
+        raise _fail(path, str(exc)) from None
 
 
 def _decode_base64(path, text):
@@ -179,6 +215,9 @@ class KeyFileRing(object):
     bad, its previous keys stay in use, one warning naming file and problem
     goes to the ``tlslite_tickets`` logger and the error is kept in
     ``last_error``. A bad file at construction raises :class:`KeyFileError`.
+    Only regular files are read, without blocking (a FIFO or device in a
+    key file's place is a bad file), and the lock that lets one thread
+    reload at a time is never held while a file is read.
     """
 
     def __init__(self, paths, check_interval=1.0):
@@ -198,6 +237,7 @@ class KeyFileRing(object):
         self.last_error = None
         self._last_check = None
         self._lock = threading.Lock()
+        self._reloading = False
         self._snapshot = self._build()
 
     def _build(self):
@@ -229,21 +269,33 @@ class KeyFileRing(object):
             return
         # a handshake never waits for another thread's file I/O: it uses
         # the keys it has while the other thread checks
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            self._last_check = now
-            self._reload()
-        finally:
-            self._lock.release()
+        if self._begin_reload(now):
+            self._run_reload()
 
     def reload(self):
         """Re-read every file whose signature changed; return True if any did.
 
-        For a SIGHUP handler that wants a change picked up at once.
+        For a SIGHUP handler that wants a change picked up at once. Returns
+        False at once when another thread is reloading just then.
         """
+        return self._begin_reload(None) and self._run_reload()
+
+    def _begin_reload(self, now):
+        """Claim the one reload allowed at a time. The lock guards only
+        this bookkeeping, never file I/O, so nobody waits on a slow disk."""
         with self._lock:
+            if self._reloading:
+                return False
+            self._reloading = True
+            if now is not None:
+                self._last_check = now
+            return True
+
+    def _run_reload(self):
+        try:
             return self._reload()
+        finally:
+            self._reloading = False
 
     def _reload(self):
         changed = False

@@ -36,9 +36,8 @@ import hmac
 import os
 import time
 
-from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, LOGGER, OutageGuard,
-                            RedisBacked, RedisUnavailable, describe_client,
-                            make_client)
+from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, LOGGER, RedisBacked,
+                            RedisUnavailable)
 from ._aead import aead_open, aead_seal
 from ._redis_session import (SessionDecodeError, decode_session,
                              encode_session)
@@ -75,30 +74,18 @@ class RedisSessionCache(RedisBacked):
         if len(secret) < MIN_SECRET_LEN:
             raise ValueError("secret must be at least {0} bytes, got {1}"
                              .format(MIN_SECRET_LEN, len(secret)))
-        if not isinstance(namespace, str) or not namespace:
-            raise ValueError("namespace must be a non-empty string, got "
-                             "{0!r}".format(namespace))
         if isinstance(lifetime, bool) or not isinstance(lifetime, int) or \
                 not 0 < lifetime < 2 ** 32:
             raise ValueError("lifetime must be a positive whole number of "
                              "seconds, got {0!r}".format(lifetime))
-        self.client = make_client(client_or_url, socket_timeout)
-        self.namespace = namespace
+        self._connect(client_or_url, namespace, "session", "session cache",
+                      "TLS 1.2 sessions will not resume by session ID",
+                      socket_timeout, retry_interval)
         self.lifetime = lifetime
         self._clock = clock
         self._aead_key = hmac.new(bytes(secret), _KEY_LABEL,
                                   hashlib.sha256).digest()
-        self._prefix = (namespace + ":session:").encode("utf-8")
         self._bad_entry_logged = False
-        self._guard = OutageGuard(
-            "session cache {0!r} at {1}".format(
-                namespace, describe_client(self.client)),
-            "TLS 1.2 sessions will not resume by session ID",
-            retry_interval)
-
-    def key_of(self, session_id):
-        """The Redis key of a session ID."""
-        return self._prefix + bytes(session_id).hex().encode("ascii")
 
     def __setitem__(self, session_id, session):
         """Seal and store ``session``; dropped silently if Redis fails."""

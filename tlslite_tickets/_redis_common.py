@@ -159,6 +159,25 @@ class RedisBacked(object):
     """What a Redis-backed store shares: its client, namespace and outage
     state (``self.client``, ``self.namespace``, ``self._guard``)."""
 
+    def _connect(self, client_or_url, namespace, kind, what, consequence,
+                 socket_timeout, retry_interval):
+        """Check the arguments both stores take and set up the client, the
+        key prefix ``<namespace>:<kind>:`` and the outage guard."""
+        if not isinstance(namespace, str) or not namespace:
+            raise ValueError("namespace must be a non-empty string, got "
+                             "{0!r}".format(namespace))
+        self.client = make_client(client_or_url, socket_timeout)
+        self.namespace = namespace
+        self._prefix = "{0}:{1}:".format(namespace, kind).encode("utf-8")
+        self._guard = OutageGuard(
+            "{0} {1!r} at {2}".format(what, namespace,
+                                      describe_client(self.client)),
+            consequence, retry_interval)
+
+    def key_of(self, item_id):
+        """The Redis key of a session ID (cache) or ticket id (store)."""
+        return self._prefix + bytes(item_id).hex().encode("ascii")
+
     @property
     def available(self):
         """False while Redis is known to be down."""

@@ -31,9 +31,8 @@ closed), and the outage is logged once (see ``_redis_common.py``).
 import math
 import numbers
 
-from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, OutageGuard,
-                            RedisBacked, RedisUnavailable, describe_client,
-                            make_client)
+from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, RedisBacked,
+                            RedisUnavailable)
 
 __all__ = ["RedisSingleUseStore", "RedisUnavailable"]
 
@@ -57,27 +56,16 @@ class RedisSingleUseStore(RedisBacked):
     def __init__(self, client_or_url, namespace="tlslite-tickets",
                  socket_timeout=DEFAULT_SOCKET_TIMEOUT, retry_interval=None,
                  skew_margin=DEFAULT_SKEW_MARGIN):
-        if not isinstance(namespace, str) or not namespace:
-            raise ValueError("namespace must be a non-empty string, got "
-                             "{0!r}".format(namespace))
         if isinstance(skew_margin, bool) or \
                 not isinstance(skew_margin, numbers.Real) or \
                 not math.isfinite(skew_margin) or skew_margin < 0:
             raise ValueError("skew_margin must be a number of seconds >= 0, "
                              "got {0!r}".format(skew_margin))
-        self.client = make_client(client_or_url, socket_timeout)
-        self.namespace = namespace
+        self._connect(client_or_url, namespace, "single-use",
+                      "single-use store",
+                      "tickets will not resume (full handshakes, fresh "
+                      "tickets)", socket_timeout, retry_interval)
         self.skew_margin = skew_margin
-        self._prefix = (namespace + ":single-use:").encode("utf-8")
-        self._guard = OutageGuard(
-            "single-use store {0!r} at {1}".format(
-                namespace, describe_client(self.client)),
-            "tickets will not resume (full handshakes, fresh tickets)",
-            retry_interval)
-
-    def key_of(self, ticket_id):
-        """The Redis key that records ``ticket_id``."""
-        return self._prefix + bytes(ticket_id).hex().encode("ascii")
 
     def claim(self, ticket_id, expires_at, now):
         """True for the first claim of ``ticket_id``, False after it.
@@ -92,8 +80,6 @@ class RedisSingleUseStore(RedisBacked):
                                   b"1", nx=True, px=milliseconds)
         # redis-py: True when set, None when the key existed
         return bool(answer)
-
-
 
     def __repr__(self):
         return "RedisSingleUseStore({0})".format(self._describe())

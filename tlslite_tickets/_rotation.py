@@ -61,9 +61,23 @@ def derive_slot_key(seed, slot):
     both the purpose and the version of the derivation.
     """
     counter = int(slot).to_bytes(8, "big", signed=True)
-    name = hmac.new(seed, _NAME_LABEL + counter, hashlib.sha256).digest()
     secret = hmac.new(seed, _SECRET_LABEL + counter, hashlib.sha256).digest()
-    return TicketKey(name[:KEY_NAME_LEN], secret)
+    return TicketKey(slot_key_name(seed, slot), secret)
+
+
+def slot_key_name(seed, slot):
+    """Only the key name of slot ``slot`` (one HMAC instead of three)."""
+    return next(slot_key_names(seed, (slot,)))[1]
+
+
+def slot_key_names(seed, slots):
+    """``(slot, key name)`` for each slot in ``slots``, lazily, for searches
+    over many slots (the seed's HMAC state is set up once)."""
+    keyed = hmac.new(seed, _NAME_LABEL, hashlib.sha256)
+    for slot in slots:
+        mac = keyed.copy()
+        mac.update(int(slot).to_bytes(8, "big", signed=True))
+        yield slot, mac.digest()[:KEY_NAME_LEN]
 
 
 def _positive_number(name, value):

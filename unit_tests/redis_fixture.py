@@ -5,6 +5,10 @@ Started by the tests themselves: loopback only, no persistence
 :meth:`RedisProcess.kill` ends it the hard way (an outage, as a crash would
 make it) and :meth:`RedisProcess.start` brings it back on the same port.
 
+With ``password`` it requires AUTH (``requirepass``); with ``tls`` (see
+:func:`make_tls_files`) it speaks only TLS (``tls-port``, Debian's build has
+TLS), and :attr:`RedisProcess.url` says ``rediss://`` with the CA to trust.
+
 ``scripts/ensure_tools.sh`` installs redis-server (``make test`` runs it);
 when it is still missing the tests fail saying so, they are not skipped.
 """
@@ -12,6 +16,7 @@ when it is still missing the tests fail saying so, they are not skipped.
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 
@@ -48,28 +53,74 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def make_tls_files(directory):
+    """A CA and a server certificate for 127.0.0.1 (openssl command line);
+    returns ``{"ca": path, "cert": path, "key": path}``."""
+    directory = str(directory)
+    paths = {name: os.path.join(directory, "redis-" + name + ".pem")
+             for name in ("ca", "ca-key", "cert", "key", "csr")}
+
+    def openssl(*args):
+        subprocess.run(("openssl",) + args, check=True, capture_output=True,
+                       timeout=START_TIMEOUT)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", paths["ca-key"],
+            "-out", paths["ca"], "-subj", "/CN=test redis CA", "-days", "2")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", paths["key"], "-out", paths["csr"], "-subj",
+            "/CN=127.0.0.1")
+    extensions = os.path.join(directory, "redis-san.cnf")
+    with open(extensions, "w") as handle:
+        handle.write("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", paths["csr"], "-CA", paths["ca"],
+            "-CAkey", paths["ca-key"], "-CAcreateserial", "-out",
+            paths["cert"], "-days", "2", "-extfile", extensions)
+    return {name: paths[name] for name in ("ca", "cert", "key")}
+
+
 class RedisProcess(object):
     """One redis-server child process; restartable on the same port."""
 
-    def __init__(self, directory, port=None):
+    def __init__(self, directory, port=None, password=None, tls=None,
+                 extra_args=()):
         self.binary = require_redis_server()
         self.directory = str(directory)
         self.port = port or free_port()
+        self.password, self.tls = password, tls
+        self.extra_args = list(extra_args)
         self.process = None
 
     @property
     def url(self):
-        return "redis://{0}:{1}/0".format(HOST, self.port)
+        auth = ":{0}@".format(self.password) if self.password else ""
+        if self.tls:
+            return "rediss://{0}{1}:{2}/0?ssl_ca_certs={3}".format(
+                auth, HOST, self.port, self.tls["ca"])
+        return "redis://{0}{1}:{2}/0".format(auth, HOST, self.port)
+
+    def _command(self):
+        command = [self.binary, "--bind", HOST, "--dir", self.directory,
+                   "--daemonize", "no", "--protected-mode", "yes"]
+        if self.tls:
+            command += ["--port", "0", "--tls-port", str(self.port),
+                        "--tls-cert-file", self.tls["cert"],
+                        "--tls-key-file", self.tls["key"],
+                        "--tls-ca-cert-file", self.tls["ca"],
+                        "--tls-auth-clients", "no"]
+        else:
+            command += ["--port", str(self.port)]
+        if self.password:
+            command += ["--requirepass", self.password]
+        # no persistence unless the test asks for it
+        return command + ["--save", "", "--appendonly", "no"] + \
+            self.extra_args
 
     def start(self):
         assert self.process is None, "already running"
         log = open(os.path.join(self.directory, "redis.log"), "ab")
         try:
             self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", HOST,
-                 "--save", "", "--appendonly", "no", "--dir", self.directory,
-                 "--daemonize", "no", "--protected-mode", "yes"],
-                stdout=log, stderr=subprocess.STDOUT,
+                self._command(), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL)
         finally:
             log.close()
@@ -87,11 +138,17 @@ class RedisProcess(object):
                              .format(self.port))
 
     def ping(self):
-        """True when the server answers PING (a raw socket, no redis-py)."""
+        """True when the server answers PING (a raw socket, no redis-py;
+        a refusal for want of AUTH is an answer too)."""
         try:
-            with socket.create_connection((HOST, self.port), 0.5) as sock:
+            with socket.create_connection((HOST, self.port), 0.5) as raw:
+                sock = raw
+                if self.tls:
+                    context = ssl.create_default_context(
+                        cafile=self.tls["ca"])
+                    sock = context.wrap_socket(raw, server_hostname=HOST)
                 sock.sendall(b"PING\r\n")
-                return sock.recv(64).startswith(b"+PONG")
+                return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
         except OSError:
             return False
 

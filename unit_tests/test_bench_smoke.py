@@ -26,6 +26,9 @@ ROWS = (["seal", "open"] +
         ["rate.c{0}".format(level) for level in (1, 2, 8)] +
         ["hostile.flood", "hostile.keyname", "hostile.big"])
 IMPLS = ("base", "ours_pure", "ours_crypto")
+REDIS_KINDS = ["tls13.full", "tls13.resumed", "tls12.full",
+               "tls12.resumed_ticket", "tls12.full_session_id",
+               "tls12.resumed_session_id"]
 MACHINE = ("cpu_model", "cores", "python", "tlslite_ng", "aead_backend",
            "date")
 
@@ -95,3 +98,14 @@ def test_machine_info_and_targets(result):
     assert "targets:" in stdout
     # the chart is drawn exactly when matplotlib is there
     assert (out / "bench.png").exists() == _installed("matplotlib")
+
+
+def test_redis_round_trips_are_counted(result):
+    data, stdout, _ = result
+    trips = data["redis_round_trips"]
+    assert "na" not in trips, trips  # redis-server and redis-py: make test
+    for run in ("single_use_off", "single_use_on"):
+        assert sorted(trips[run]) == sorted(REDIS_KINDS)
+    # counts, not speed: the lookup of TLS 1.3's session ID is gone
+    assert trips["target"]["met"] is True, trips
+    assert "Redis round trips per handshake" in stdout

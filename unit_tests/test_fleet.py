@@ -21,6 +21,7 @@ import time
 import pytest
 
 from redis_fixture import redis_server  # noqa: F401  (a fixture)
+from redis_fixture import RedisProcess, make_tls_files, require_redis_py
 from support import TIMEOUT, PythonSSLClient
 
 LINE = re.compile(r"^worker (\d+): [\d.:]+: (TLS 1\.[23]) \S+, resumed: "
@@ -61,20 +62,36 @@ class Fleet(object):
         return result, worker
 
 
-@pytest.fixture
-def fleet(redis_server, cert_files, tmp_path):  # noqa: F811
+def start_fleet(url, cert_files, tmp_path, key_flag="--ticket-seed-file"):
+    """``server --workers 4 --single-use``, Redis at ``url`` given through
+    the environment and the seed (or a key file) through a file, as the
+    README's fleet example does: no secret on the command line."""
     cert, key = cert_files
     (tmp_path / "index.html").write_text("fleet")
+    secret = tmp_path / "ticket-secret"
+    secret.write_bytes(os.urandom(32 if key_flag == "--ticket-seed-file"
+                                  else 80))
+    secret.chmod(0o600)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tlslite_tickets", "server", "127.0.0.1:0",
          "-c", cert, "-k", key, "-d", str(tmp_path), "--workers", "4",
-         "--single-use", "--redis", redis_server.url,
-         "--ticket-seed", os.urandom(32).hex()],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    fleet = Fleet(proc)
+         "--single-use", key_flag, str(secret)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=dict(os.environ, TLSLITE_TICKETS_REDIS_URL=url))
+    try:
+        return Fleet(proc)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+@pytest.fixture
+def fleet(redis_server, cert_files, tmp_path):  # noqa: F811
+    fleet = start_fleet(redis_server.url, cert_files, tmp_path)
     yield fleet
-    proc.terminate()
-    assert proc.wait(TIMEOUT) == 0
+    fleet.proc.terminate()
+    assert fleet.proc.wait(TIMEOUT) == 0
 
 
 def http_client(version):
@@ -138,3 +155,39 @@ def test_redis_outage_costs_resumptions_only(fleet, redis_server):  # noqa
         fresh, _ = fleet.connect(tls13)
         again, _ = fleet.connect(tls13, session=fresh.session)
         assert again.resumed
+
+
+def test_fleet_over_tls_to_redis_with_a_password(cert_files, tmp_path):
+    require_redis_py()
+    secured = RedisProcess(tmp_path, password="fleet-pw",
+                           tls=make_tls_files(tmp_path)).start()
+    fleet = start_fleet(secured.url, cert_files, tmp_path)
+    try:
+        test_replayed_tls13_ticket_resumes_once_across_workers(fleet)
+        test_tls12_session_ids_resume_on_other_workers(fleet)
+        keys = subprocess.run(
+            ["redis-cli", "--tls", "--cacert", secured.tls["ca"], "-h",
+             "127.0.0.1", "-p", str(secured.port), "-a", "fleet-pw",
+             "--no-auth-warning", "--scan"], capture_output=True,
+            timeout=TIMEOUT, text=True).stdout.split()
+        assert any(":single-use:" in key for key in keys), keys
+        assert any(":session:" in key for key in keys), keys
+    finally:
+        fleet.proc.terminate()
+        code = fleet.proc.wait(TIMEOUT)
+        secured.stop()
+    assert code == 0
+
+
+def test_fleet_with_a_key_file(redis_server, cert_files, tmp_path):  # noqa
+    # the Redis session cache key then comes from the key file
+    fleet = start_fleet(redis_server.url, cert_files, tmp_path,
+                        "--ticket-key-file")
+    try:
+        test_tickets_resume_on_other_workers(fleet, "1.2")
+        test_tls12_session_ids_resume_on_other_workers(fleet)
+        test_replayed_tls13_ticket_resumes_once_across_workers(fleet)
+    finally:
+        fleet.proc.terminate()
+        code = fleet.proc.wait(TIMEOUT)
+    assert code == 0

@@ -257,6 +257,61 @@ class TestKeyFileRing(object):
         assert same(ring.encryption_key(2), KEY2)
         assert ring.last_error is None
 
+    def _replace_with_fifo(self, path):
+        fifo = path + ".fifo"
+        os.mkfifo(fifo)
+        os.replace(fifo, path)  # as a careless rename would
+
+    def _in_thread(self, call):
+        """``call()`` in a thread that must finish promptly (a blocking
+        open would hang the test otherwise)."""
+        result = []
+        thread = threading.Thread(target=lambda: result.append(call()),
+                                  daemon=True)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive(), "the reload blocked"
+        return result[0]
+
+    def test_fifo_in_place_is_a_bad_reload_that_never_blocks(self, write,
+                                                              caplog):
+        path = write(KEY1)
+        ring = KeyFileRing(path)
+        self._replace_with_fifo(path)
+        for now in (1, 2, 3):
+            key = self._in_thread(lambda: ring.encryption_key(now))
+            assert same(key, KEY1)  # the previous keys are kept
+        warnings = [r.getMessage() for r in caplog.records
+                    if r.levelno == logging.WARNING]
+        assert len(warnings) == 1 and "not a regular file" in warnings[0]
+        assert self._in_thread(ring.reload) is False
+        # nothing is left held: a good file is picked up again
+        os.remove(path)  # (writing through the FIFO would block the test)
+        write(KEY2)
+        assert same(ring.encryption_key(4), KEY2)
+        assert ring.last_error is None
+
+    @pytest.mark.parametrize("target", ["/dev/zero", "directory"])
+    def test_device_or_directory_in_place_is_a_bad_reload(self, write,
+                                                          tmp_path, target):
+        path = write(KEY1)
+        ring = KeyFileRing(path)
+        if target == "directory":
+            os.remove(path)
+            os.mkdir(path)
+        else:
+            os.remove(path)
+            os.symlink(target, path)
+        assert same(self._in_thread(lambda: ring.encryption_key(1)), KEY1)
+        assert "not a regular file" in str(ring.last_error)
+
+    def test_fifo_at_start_fails_at_once(self, tmp_path):
+        path = str(tmp_path / "key")
+        os.mkfifo(path)
+        error = self._in_thread(lambda: pytest.raises(
+            KeyFileError, load_key_file, path).value)
+        assert "not a regular file" in str(error)
+
     def test_one_bad_file_of_two(self, write):
         ring = KeyFileRing([write(KEY1, "a"), write(KEY2, "b")])
         bad = write(b"\x00" * 81, "b")

@@ -3,8 +3,8 @@
 Every test that needs Redis starts its own redis-server on a free
 127.0.0.1 port (``redis_fixture.py``); the servers are TicketServers in
 threads, each with its *own* store or cache object and so its own Redis
-connections, as separate processes would have. (A run with several server
-processes needs a multi-process server mode, which does not exist yet.)
+connections, as separate processes would have. Runs across real processes
+(``server --workers``) are in ``test_fleet.py``.
 """
 
 import logging
@@ -16,7 +16,7 @@ import pytest
 
 import tlslite_tickets as tt
 from redis_fixture import redis_server  # noqa: F401 (a fixture)
-from redis_fixture import require_redis_py
+from redis_fixture import RedisProcess, make_tls_files, require_redis_py
 from support import CallbackLog, PythonSSLClient, ticket_settings
 from tlslite_tickets._redis_cache import RedisSessionCache
 from tlslite_tickets._redis_store import RedisSingleUseStore, RedisUnavailable
@@ -65,7 +65,58 @@ def redis_messages(caplog, level):
             "Redis" in r.getMessage()]
 
 
+def redis_calls(url):
+    """Commands Redis ran since the last call, by name (INFO commandstats,
+    then CONFIG RESETSTAT), without those that set up a connection."""
+    import redis
+    client = redis.Redis.from_url(url)
+    try:
+        stats = client.info("commandstats")
+        client.config_resetstat()
+    finally:
+        client.close()
+    calls = {name[len("cmdstat_"):]: value["calls"]
+             for name, value in stats.items()}
+    # ours, and what redis-py sends once per new connection
+    for name in ("info", "config|resetstat", "hello", "client|setinfo",
+                 "select", "auth"):
+        calls.pop(name, None)
+    return calls
+
+
 # -- through real handshakes ------------------------------------------------
+
+@pytest.mark.parametrize("single_use", [False, True])
+def test_redis_round_trips_per_handshake(make_server, redis_server,
+                                         single_use):
+    fields = {"ticket_seed": SEED}
+    if single_use:
+        fields["ticket_single_use"] = RedisSingleUseStore(redis_server.url)
+    cache = RedisSessionCache(redis_server.url, SECRET)
+    server = make_server(ticket_settings(**fields),
+                         connection_class=cache_connection(cache))
+    redis_calls(redis_server.url)
+    # TLS 1.3: the random legacy session ID is never looked up
+    tls13 = PythonSSLClient("1.3")
+    full = tls13.connect(server)
+    assert not full.resumed and redis_calls(redis_server.url) == {}
+    assert tls13.connect(server, session=full.session).resumed
+    assert redis_calls(redis_server.url) == (
+        {"set": 1} if single_use else {})
+    # TLS 1.2 by session ID: one SET to store, one GET to resume
+    tls12 = session_id_client()
+    full = tls12.connect(server)
+    assert not full.resumed and redis_calls(redis_server.url) == {"set": 1}
+    assert tls12.connect(server, session=full.session).resumed
+    assert redis_calls(redis_server.url) == {"get": 1}
+    # TLS 1.2 with a ticket: the full handshake caches its session too,
+    # the ticket resumption asks nothing
+    tls12 = PythonSSLClient("1.2")
+    full = tls12.connect(server)
+    assert not full.resumed and redis_calls(redis_server.url) == {"set": 1}
+    assert tls12.connect(server, session=full.session).resumed
+    assert redis_calls(redis_server.url) == {}
+
 
 def test_tls13_ticket_replayed_to_another_server_resumes_once(
         make_server, redis_server):
@@ -375,3 +426,100 @@ def test_cache_outage_is_a_miss_and_a_dropped_store(caplog):
                 cache[session.sessionID]
     assert len(redis_messages(caplog, logging.WARNING)) == 1
     assert cache and not cache.available and cache.outages == 1
+
+
+# -- TLS to Redis, passwords, persistence, what Redis keeps ----------------
+
+PASSWORD = "pw-for-the-test-redis"
+
+
+@pytest.fixture
+def secured_redis(tmp_path):
+    """A redis-server speaking only TLS and requiring a password."""
+    require_redis_py()
+    server = RedisProcess(tmp_path, password=PASSWORD,
+                          tls=make_tls_files(tmp_path)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_rediss_with_password(make_server, secured_redis):
+    url = secured_redis.url
+    assert url.startswith("rediss://:{0}@".format(PASSWORD))
+    one, two = start_pair(make_server, url)
+    client = PythonSSLClient("1.3")
+    first = client.connect(one)
+    assert client.connect(two, session=first.session).resumed
+    assert not client.connect(one, session=first.session).resumed
+    tls12 = session_id_client()
+    assert tls12.connect(two, session=tls12.connect(one).session).resumed
+    assert one.store.available and one.cache.available
+    for store in (one.store, one.cache):
+        assert PASSWORD not in repr(store)
+
+
+@pytest.mark.parametrize("wrong", ["plain", "no-password", "bad-password"])
+def test_rediss_misconfigured_fails_closed(secured_redis, wrong):
+    url = secured_redis.url
+    url = {"plain": url.replace("rediss://", "redis://").split("?")[0],
+           "no-password": url.replace(":{0}@".format(PASSWORD), ""),
+           "bad-password": url.replace(PASSWORD, "not-it")}[wrong]
+    store = RedisSingleUseStore(url, **FAST)
+    with pytest.raises(RedisUnavailable):
+        store.claim(b"\x01" * 16, 100.0, 0.0)
+    assert not store.available
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_used_tickets_after_a_redis_restart(make_server, tmp_path,
+                                            persistent):
+    """Without persistence a restarted Redis forgets which tickets were
+    used; with an fsync'ed append-only file it does not, even after a
+    crash (SIGKILL)."""
+    require_redis_py()
+    extra = ["--appendonly", "yes", "--appendfsync", "always"] \
+        if persistent else []
+    redis_process = RedisProcess(tmp_path, extra_args=extra).start()
+    try:
+        one, two = start_pair(make_server, redis_process.url)
+        client = PythonSSLClient("1.3")
+        first = client.connect(one)
+        assert client.connect(two, session=first.session).resumed
+        redis_process.kill()
+        redis_process.start()
+        time.sleep(FAST["retry_interval"] * 1.5)  # past the outage probe
+        replay = client.connect(one, session=first.session)
+        assert replay.resumed is not persistent
+    finally:
+        redis_process.stop()
+
+
+def test_what_redis_keeps(make_server, redis_server):
+    """One key per TLS 1.3 resumption (single-use) and one per TLS 1.2
+    session-ID handshake (cache); their lifetimes and sizes, as the README
+    states them."""
+    one, two = start_pair(make_server, redis_server.url)
+    client = one.store.client
+    tls13, tls12 = PythonSSLClient("1.3"), session_id_client()
+    for _ in range(3):
+        first = tls13.connect(one)
+        assert tls13.connect(two, session=first.session).resumed
+    for _ in range(2):
+        tls12.connect(one)
+    keys = list(client.scan_iter(match="*"))
+    used = [k for k in keys if b":single-use:" in k]
+    sessions = [k for k in keys if b":session:" in k]
+    assert len(used) == 3 and len(sessions) == 2 and len(keys) == 5
+    lifetime = one.settings.ticketLifetime
+    for key in used:
+        # the ticket's remaining lifetime plus the 60 s clock margin
+        assert lifetime < client.ttl(key) <= lifetime + 60
+        assert client.get(key) == b"1" and len(key) == 59
+        assert 64 <= client.memory_usage(key) <= 128  # "about 100 bytes"
+    for key in sessions:
+        assert 14400 - 60 < client.ttl(key) <= 14400
+        assert len(key) == 88
+        assert 140 <= client.strlen(key) <= 160  # "146 bytes"
+        assert 200 <= client.memory_usage(key) <= 384  # "about 300 bytes"

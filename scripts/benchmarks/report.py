@@ -180,7 +180,7 @@ def load_average():
 
 
 def write_json(path, profile_name, profile, info, servers, ticket_lens, rows,
-               targets, steps, elapsed):
+               targets, steps, elapsed, redis_trips=None):
     """``bench.json``: everything measured, and how."""
     result = {
         "profile": profile_name, "machine": info, "settings": {
@@ -199,7 +199,8 @@ def write_json(path, profile_name, profile, info, servers, ticket_lens, rows,
             "ours_pure": "tlslite_tickets, _aead._AESGCM = None",
             "ours_crypto": "tlslite_tickets, cryptography AESGCM"},
         "rows": rows, "targets": targets,
-        "step_seconds": dict(steps), "elapsed_seconds": round(elapsed, 1)}
+        "step_seconds": dict(steps), "elapsed_seconds": round(elapsed, 1),
+        "redis_round_trips": redis_trips}
     with open(path, "w") as handle:
         json.dump(result, handle, indent=1, sort_keys=True)
         handle.write("\n")

@@ -29,7 +29,8 @@ VERSIONS = {"ssl3": (3, 0), "tls1.0": (3, 1), "tls1.1": (3, 2),
 #: Logger that the ticket machinery writes its decisions to.
 TRACE_LOGGER = "tlslite_tickets.trace"
 
-_print_lock = threading.Lock()
+#: Held while a line is printed (see :func:`say`).
+print_lock = threading.Lock()
 
 #: dec_cb calls per connection that the policy trace line is shown for.
 TRACED_DEC_CB_CALLS = 4
@@ -56,8 +57,13 @@ def say(text, stream=None):
     pipe (block-buffered), so every line is flushed, and a lock keeps lines
     of concurrent connections from interleaving.
     """
-    with _print_lock:
+    with print_lock:
         print(text, file=stream or sys.stdout, flush=True)
+
+
+def warn(text):
+    """One warning line on stderr."""
+    say("warning: {0}".format(text), sys.stderr)
 
 
 def read_text(path, what):

@@ -20,11 +20,14 @@ from .._keys import TicketKey
 from .._nginx import nginx_sid_ctx
 from .._openssl_ticket import OpenSSLTicketKey
 from .inspect_openssl import describe_session, open_openssl_ticket
-from .._rotation import MIN_SEED_LEN, derive_slot_key
+from .._rotation import MIN_SEED_LEN, derive_slot_key, slot_key_names
 from .ticket_input import FORMATS, InputError, read_tickets
 
 #: What open_ticket says when the AEAD tag does not verify.
 _BAD_TAG = "ticket does not authenticate"
+#: Largest --search-slots: 2 * 100,000 + 1 key names (one HMAC each, about
+#: half a second), 11 years either way at the default hourly rotation.
+MAX_SEARCH_SLOTS = 100000
 
 
 class UsageError(Exception):
@@ -61,7 +64,8 @@ def build_parser(prog="tlslite_tickets inspect"):
         help="the server's rotation period for --seed (default 3600)")
     add("--search-slots", metavar="N", type=int, default=1000, help="with "
         "--seed, try at most N slots before and N after the current one "
-        "(default 1000, at most 1000000)")
+        "(default 1000, at most {0}; each slot is one HMAC and nothing is "
+        "kept, so memory does not grow with N)".format(MAX_SEARCH_SLOTS))
     add("--ticket-key", metavar="HEX", action="append", default=[],
         help="a stock tlslite-ng ticketKeys secret (hex); repeatable")
     nginx = parser.add_argument_group("OpenSSL/nginx tickets (opened with "
@@ -88,29 +92,44 @@ def build_parser(prog="tlslite_tickets inspect"):
 
 
 class SeedSearch(object):
-    """Slot keys derived outward from the current slot, kept as found."""
+    """The slots of a seed around now, searched for key names.
+
+    One pass over the slots, outward from the current one, for every name
+    wanted at once; only the names found are kept, so memory stays flat
+    however many slots are searched.
+    """
 
     def __init__(self, seed, period, now, limit):
         self.seed, self.period, self.limit = seed, period, limit
         self.current = int(now // period)
-        self._names = {}
-        self._next = 0  # offsets 0, -1, 1, -2, 2, ... derived so far
+        if not -2 ** 63 <= self.current - limit <= \
+                self.current + limit < 2 ** 63:
+            raise UsageError("--now / --rotation-period put the slots out "
+                             "of range")
+        self._found = {}  # name -> (key, slot)
+        self._searched = set()  # names looked for already
 
-    def _offset(self, index):
-        return (index + 1) // 2 * (1 if index % 2 == 0 else -1)
+    def prepare(self, names):
+        """Search for every name in ``names`` in one pass over the slots."""
+        wanted = set(names) - self._searched
+        self._searched |= wanted
+        if not wanted:
+            return
+        # offsets 0, -1, 1, -2, 2, ...: the nearest slot wins
+        slots = (self.current + (index + 1) // 2 * (1 if index % 2 == 0
+                                                     else -1)
+                 for index in range(2 * self.limit + 1))
+        for slot, name in slot_key_names(self.seed, slots):
+            if name in wanted:
+                self._found[name] = (derive_slot_key(self.seed, slot), slot)
+                wanted.discard(name)
+                if not wanted:
+                    return
 
     def find(self, name):
         """``(key, slot)`` for a key name, or ``(None, None)``."""
-        if name in self._names:
-            return self._names[name]
-        while self._next < 2 * self.limit + 1:
-            slot = self.current + self._offset(self._next)
-            self._next += 1
-            key = derive_slot_key(self.seed, slot)
-            self._names[key.name] = (key, slot)
-            if key.name == name:
-                return key, slot
-        return None, None
+        self.prepare([name])
+        return self._found.get(name, (None, None))
 
     def describe(self, slot):
         offset = slot - self.current
@@ -156,8 +175,9 @@ def gather_keys(args, now):
                              .format(MIN_SEED_LEN, len(seed)))
         if not args.rotation_period > 0:
             raise UsageError("--rotation-period must be positive")
-        if not 0 <= args.search_slots <= 10 ** 6:
-            raise UsageError("--search-slots must be from 0 to 1000000")
+        if not 0 <= args.search_slots <= MAX_SEARCH_SLOTS:
+            raise UsageError("--search-slots must be from 0 to {0}".format(
+                MAX_SEARCH_SLOTS))
         search = SeedSearch(seed, args.rotation_period, now,
                             args.search_slots)
     if not candidates and search is None:
@@ -238,6 +258,9 @@ def main(argv, prog="tlslite_tickets inspect"):
                                      _ticket.MIN_TICKET_LEN))
         candidates, search = gather_keys(args, now)
         nginx_ctx = nginx_context(args)
+        if search is not None:
+            search.prepare(_ticket.key_name_of(source.ticket)
+                           for source in sources)
     except (InputError, UsageError) as exc:
         print("{0}: error: {1}".format(prog, exc), file=sys.stderr)
         return 2

@@ -10,7 +10,6 @@ stop it: every per-connection failure is reported as one line.
 import argparse
 import functools
 import os
-import signal
 import socket
 import socketserver
 import struct
@@ -22,7 +21,7 @@ from tlslite.api import SessionCache, parseDH
 from tlslite.constants import CipherSuite
 from tlslite.utils.dns_utils import is_valid_hostname
 
-from . import common
+from . import common, secret_sources, stopping
 from .limits import ConnectionLimitsMixIn, add_limit_flags, check_limits
 from .workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
                            start_worker)
@@ -56,7 +55,10 @@ def build_parser(prog="tlslite_tickets server"):
         "when post-handshake authentication yields no certificate")
     add("--echo", action="store_true",
         help="echo what the client sends instead of serving HTTP")
-    add("--psk", metavar="HEX", help="TLS 1.3 external PSK, hex-encoded")
+    add("--psk", metavar="HEX", help="TLS 1.3 external PSK, hex-encoded "
+        "(other local users can read it: prefer --psk-file)")
+    add("--psk-file", metavar="PATH", help="read the PSK from a file (hex "
+        "text or raw bytes; keep it mode 0600)")
     add("--psk-ident", metavar="IDENTITY", help="identity of --psk")
     add("--psk-sha384", action="store_true",
         help="use SHA-384 with --psk (default SHA-256)")
@@ -88,7 +90,12 @@ def build_parser(prog="tlslite_tickets server"):
         "seals), re-read when it changes (settings.ticket_key_files)")
     add("--ticket-seed", metavar="HEX", help="derive the rotating ticket "
         "keys from this hex seed (16+ bytes), so servers sharing it open "
-        "each other's tickets (settings.ticket_seed; default: random)")
+        "each other's tickets (settings.ticket_seed; default: random). "
+        "Other local users can read it: prefer --ticket-seed-file or the "
+        "environment variable " + secret_sources.SEED_ENV + " (hex)")
+    add("--ticket-seed-file", metavar="PATH", help="read the seed from a "
+        "file: hex text or raw bytes, 32 bytes recommended (keep it mode "
+        "0600; `head -c 32 /dev/urandom > seed` makes one)")
     add("--rotation-period", metavar="SECONDS", type=int, help="rotate the "
         "seed-derived key every SECONDS (settings.ticket_rotation_period; "
         "default 3600)")
@@ -119,15 +126,13 @@ def build_settings(args):
     settings = TicketHandshakeSettings()
     if args.tickets is not None:
         settings.num_tickets = args.tickets
-    if args.psk or args.psk_ident:
-        if not (args.psk and args.psk_ident):
+    psk = secret_sources.resolve(args.psk, args.psk_file, None, "--psk",
+                                 common.warn)
+    if psk is not None or args.psk_ident:
+        if psk is None or not args.psk_ident:
             raise common.CliError("--psk and --psk-ident go together")
-        try:
-            secret = bytearray.fromhex(args.psk)
-        except ValueError:
-            raise common.CliError("--psk must be hex, got {0!r}"
-                                  .format(args.psk))
-        settings.pskConfigs = [(bytearray(args.psk_ident, "utf-8"), secret,
+        settings.pskConfigs = [(bytearray(args.psk_ident, "utf-8"),
+                                bytearray(psk),
                                 "sha384" if args.psk_sha384 else "sha256")]
     if args.ssl3:
         settings.minVersion = (3, 0)
@@ -168,17 +173,23 @@ def set_ticket_keys(settings, args):
     and size the seed ring's decrypt window from ticketLifetime, so every
     ticket stays usable for its advertised lifetime across rotations.
     """
-    if args.ticket_key_file and (args.ticket_seed is not None or
+    seed_flags = args.ticket_seed is not None or \
+        args.ticket_seed_file is not None
+    if args.ticket_key_file and (seed_flags or
                                  args.rotation_period is not None):
         raise common.CliError("--ticket-key-file cannot be combined with "
                               "--ticket-seed or --rotation-period")
     if args.ticket_key_file:
+        problem = secret_sources.loose_permissions(args.ticket_key_file)
+        if problem:
+            common.warn("--ticket-key-file " + problem)
         settings.ticket_key_files = [args.ticket_key_file]
-    if args.ticket_seed is not None:
-        try:
-            settings.ticket_seed = bytes.fromhex(args.ticket_seed)
-        except ValueError:
-            raise common.CliError("--ticket-seed must be hex")
+    else:  # the environment's seed only stands in for the seed flags
+        seed = secret_sources.resolve(
+            args.ticket_seed, args.ticket_seed_file, secret_sources.SEED_ENV,
+            "--ticket-seed", common.warn)
+        if seed is not None:
+            settings.ticket_seed = seed
     if args.rotation_period is not None:
         settings.ticket_rotation_period = args.rotation_period
     prepare_fleet(settings, args)
@@ -291,20 +302,13 @@ class TicketEchoServer(ConnectionLimitsMixIn, TicketServerMixIn,
     """Echo over TLS, a thread per connection."""
 
 
-class _Stop(Exception):
-    """Raised in the main thread by SIGINT/SIGTERM to leave serve_forever."""
-
-
-def _on_signal(signum, frame):
-    raise _Stop(signum)
-
-
 def make_server(args):
     """Bind the listening socket and attach everything a handshake needs."""
     host, port = common.parse_address(args.address)
     chain, key, virtual_hosts = common.load_credentials(args.certs, args.keys)
     check_limits(args)
     settings = build_settings(args)
+    secret_sources.warn_command_line(args, common.warn)  # once all is well
     settings.virtual_hosts = virtual_hosts
     if args.echo:
         server = TicketEchoServer((host, port), common.EchoHandler)
@@ -325,9 +329,8 @@ def make_server(args):
 def main(argv, prog="tlslite_tickets server"):
     """Run the server until SIGINT/SIGTERM; return the exit status."""
     args = build_parser(prog).parse_args(argv)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _on_signal)
-    server = None
+    stopping.catch_stop_signals()
+    server = status = None
     try:
         if args.trace:
             common.enable_trace()
@@ -347,17 +350,19 @@ def main(argv, prog="tlslite_tickets server"):
         if not args.echo:
             common.say("Serving files from {0}".format(server.directory))
         if args.workers > 1:
-            serve_in_workers(server, args.workers,
-                             functools.partial(start_worker, server),
-                             _describe)
-            return 0
-        start_worker(server, None)
-        server.serve_forever()
-    except _Stop as stop:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)  # a second one: no traceback
-        common.say("Stopping on {0}".format(signal.Signals(stop.args[0]).name))
+            status = serve_in_workers(server, args.workers,
+                                      functools.partial(start_worker, server),
+                                      _describe)
+        else:
+            start_worker(server, None)
+            server.serve_forever()
+    except stopping.Stop as stop:
+        stopping.ignore_stop_signals()
+        stopping.say_if_writable("Stopping on {0}".format(stop.name))
+        status = 0
     finally:
         if server is not None:
             server.server_close()
+    if status is not None:  # served: stdout may be a pipe nobody reads
+        stopping.exit_now(status)
     return 0

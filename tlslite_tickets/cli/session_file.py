@@ -48,6 +48,11 @@ FORMAT_VERSION = 1
 PROTOCOLS = {"TLS 1.2": (3, 3), "TLS 1.3": (3, 4)}
 #: Largest session file read.
 MAX_FILE_LEN = 1024 * 1024
+#: Upper bounds (exclusive) of the numeric fields: their wire sizes, and
+#: for times the year 5138, far past any real ticket but small enough that
+#: no arithmetic on it overflows.
+_LIMITS = {"cipher_suite": 2 ** 16, "ticket_lifetime": 2 ** 32,
+           "ticket_age_add": 2 ** 32, "time": 1e11}
 
 
 class SessionFileError(ValueError):
@@ -151,9 +156,11 @@ def parse(text, what):
     def fail(problem):
         return SessionFileError("{0}: {1}".format(what, problem))
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_constant=_no_constant)
     except ValueError:
-        raise fail("not JSON")
+        raise fail("not JSON (or NaN/Infinity, which JSON does not have)")
+    except RecursionError:  # json recurses once per nesting level
+        raise fail("nested too deeply")
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise fail("not a {0} file".format(FORMAT))
     if record.get("format_version") != FORMAT_VERSION:
@@ -193,6 +200,11 @@ def parse(text, what):
     return record
 
 
+def _no_constant(name):
+    # json.loads accepts NaN and Infinity by default; no field can use them
+    raise ValueError(name)
+
+
 def _check(obj, name, kind):
     value = obj.get(name)
     if isinstance(value, bool) or not isinstance(
@@ -202,6 +214,9 @@ def _check(obj, name, kind):
                    str: "a string"}[kind]))
     if kind is not str and value < 0:
         raise ValueError("{0} must not be negative".format(name))
+    if name in _LIMITS and not value < _LIMITS[name]:
+        raise ValueError("{0} must be below {1:g}".format(
+            name, _LIMITS[name]))
     return value
 
 
