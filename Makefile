@@ -13,7 +13,7 @@ EXTRAS_0.8.2 := test
 EXTRAS_0.9.0b2 := test,fast
 PYTEST_FLAGS ?= -q
 
-.PHONY: demo test test-% test-pythons soak fuzz tools clean
+.PHONY: demo test test-% test-pythons soak fuzz tools clean lint docs coverage
 .PRECIOUS: .venv-%/.ready
 
 .venv-%/.ready: setup.py
@@ -34,7 +34,18 @@ test-%: .venv-%/.ready tools
 	cd unit_tests && TLSLITE_TICKETS_REQUIRE_TOOLS=1 \
 	    ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
 
-test: $(addprefix test-,$(TLSLITE_VERSIONS))
+test: lint docs $(addprefix test-,$(TLSLITE_VERSIONS))
+
+# ruff (ruff.toml) on everything, mypy (mypy.ini) on the package: seconds.
+.venv-lint/.ready: setup.py
+	rm -rf .venv-lint
+	$(PYTHON) -m venv .venv-lint
+	.venv-lint/bin/pip install $(PIP_FLAGS) ruff mypy "tlslite-ng==0.9.0b2" -e ".[fast,redis]"
+	touch $@
+
+lint: .venv-lint/.ready
+	.venv-lint/bin/ruff check .
+	.venv-lint/bin/mypy
 
 # Every Python from 3.9 to 3.13 that pyenv has, on both tlslite-ng versions
 # (slower; not part of `make test`).

@@ -9,13 +9,16 @@ and checks them there, naming the field in every error.
 import hashlib
 import os
 import time
+from typing import Any, Optional, Sequence, Union
 
 from tlslite.handshakesettings import HandshakeSettings
 
-from ._keyfile import KeyFileRing
+from ._keyfile import KeyFileRing, PathLike
 from ._keys import KeyRing, TicketKey
-from ._rotation import RotatingKeyRing
+from ._rotation import DEFAULT_ROTATION_PERIOD, RotatingKeyRing
 from ._single_use import MemorySingleUseStore
+from ._types import (BytesLike, Clock, DecCallback, GenCallback, KeyCallback,
+                     KeyRingLike, SingleUseStoreLike)
 
 #: Attributes the mixin adds, copied by ``validate()``.
 _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
@@ -23,9 +26,6 @@ _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_seed", "ticket_rotation_period",
                   "ticket_decrypt_window", "ticket_single_use",
                   "ticket_clock")
-
-#: Default seconds between automatic key rotations.
-DEFAULT_ROTATION_PERIOD = 3600
 
 
 class TicketSettingsMixin(object):
@@ -66,6 +66,19 @@ class TicketSettingsMixin(object):
         Function returning the time in seconds; tests inject their own.
     """
 
+    # the fields' types, for type checkers (values: _init_ticket_fields)
+    ticket_gen_cb: Optional[GenCallback]
+    ticket_dec_cb: Optional[DecCallback]
+    ticket_cb_arg: Any
+    ticket_key_cb: Optional[KeyCallback]
+    ticket_keys: Union[KeyRingLike, Sequence[TicketKey], None]
+    ticket_key_files: Union[PathLike, Sequence[PathLike], None]
+    ticket_seed: Optional[BytesLike]
+    ticket_rotation_period: float
+    ticket_decrypt_window: Optional[float]
+    ticket_single_use: Union[bool, SingleUseStoreLike, None]
+    ticket_clock: Clock
+
     def __init__(self, *args, **kwargs):
         super(TicketSettingsMixin, self).__init__(*args, **kwargs)
         self._init_ticket_fields()
@@ -90,12 +103,12 @@ class TicketSettingsMixin(object):
         self._gate_keys = [bytearray(os.urandom(32))]
 
     @property
-    def num_tickets(self):
+    def num_tickets(self) -> int:
         """OpenSSL's name for tlslite-ng's ``ticket_count``."""
         return self.ticket_count
 
     @num_tickets.setter
-    def num_tickets(self, value):
+    def num_tickets(self, value: int) -> None:
         self.ticket_count = value
 
     def _copy_ticket_fields(self, other):

@@ -16,6 +16,7 @@ back to a full one with fresh tickets (fail closed).
 
 import heapq
 import threading
+from typing import Dict, List, Tuple
 
 
 class MemorySingleUseStore(object):
@@ -27,17 +28,19 @@ class MemorySingleUseStore(object):
     handshakes, never safety.
     """
 
-    def __init__(self, max_entries=100000):
+    def __init__(self, max_entries: int = 100000) -> None:
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) \
                 or max_entries < 1:
             raise ValueError("max_entries must be a positive integer, got "
                              "{0!r}".format(max_entries))
         self.max_entries = max_entries
-        self._expiry = {}
-        self._heap = []  # (expires_at, ticket_id): oldest expiry first
+        self._expiry: Dict[bytes, float] = {}
+        # (expires_at, ticket_id): oldest expiry first
+        self._heap: List[Tuple[float, bytes]] = []
         self._lock = threading.Lock()
 
-    def claim(self, ticket_id, expires_at, now):
+    def claim(self, ticket_id: bytes, expires_at: float,
+              now: float) -> bool:
         """Record ``ticket_id``; True on its first use, False afterwards."""
         ticket_id = bytes(ticket_id)
         with self._lock:
@@ -56,7 +59,7 @@ class MemorySingleUseStore(object):
             _, ticket_id = heapq.heappop(heap)
             self._expiry.pop(ticket_id, None)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._expiry)
 
     def __repr__(self):

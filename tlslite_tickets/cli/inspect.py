@@ -16,7 +16,8 @@ from .. import _ticket
 from .inspect_report import describe_contents, iso, text_lines
 from .._keyfile import KeyFileError, load_key_file
 from .._keys import TicketKey
-from .._rotation import MIN_SEED_LEN, derive_slot_key
+from .._rotation import (DEFAULT_ROTATION_PERIOD, MIN_SEED_LEN,
+                         derive_slot_key)
 from .ticket_input import FORMATS, InputError, read_tickets
 
 #: What open_ticket says when the AEAD tag does not verify.
@@ -51,8 +52,9 @@ def build_parser(prog="tlslite_tickets inspect"):
     add("--seed", metavar="HEX", help="rotation seed of the server "
         "(settings.ticket_seed, 16+ bytes as hex): slot keys around now "
         "are derived until one has the ticket's key name")
-    add("--rotation-period", metavar="SECONDS", type=float, default=3600,
-        help="the server's rotation period for --seed (default 3600)")
+    add("--rotation-period", metavar="SECONDS", type=float,
+        default=DEFAULT_ROTATION_PERIOD, help="the server's rotation period "
+        "for --seed (default {0})".format(DEFAULT_ROTATION_PERIOD))
     add("--search-slots", metavar="N", type=int, default=1000, help="with "
         "--seed, try at most N slots before and N after the current one "
         "(default 1000, at most 1000000)")

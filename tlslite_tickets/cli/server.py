@@ -26,6 +26,7 @@ from . import common
 from .workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
                            start_worker)
 from .._connection import TicketTLSConnection
+from .._rotation import DEFAULT_ROTATION_PERIOD
 from .._settings import TicketHandshakeSettings
 
 
@@ -88,7 +89,7 @@ def build_parser(prog="tlslite_tickets server"):
         "each other's tickets (settings.ticket_seed; default: random)")
     add("--rotation-period", metavar="SECONDS", type=int, help="rotate the "
         "seed-derived key every SECONDS (settings.ticket_rotation_period; "
-        "default 3600)")
+        "default {0})".format(DEFAULT_ROTATION_PERIOD))
     add("--trace", action="store_true", help="log every ticket decision "
         "(logger tlslite_tickets.trace) to stderr")
     add_fleet_flags(parser)
