@@ -22,7 +22,9 @@ import logging
 from tlslite.constants import CipherSuite, ExtensionType
 from tlslite.messages import Alert, ChangeCipherSpec, HandshakeMsg
 
-trace = logging.getLogger("tlslite_tickets.trace")
+#: The trace logger's name; the command-line tools configure it by this name.
+TRACE_LOGGER = "tlslite_tickets.trace"
+trace = logging.getLogger(TRACE_LOGGER)
 _ids = itertools.count(1)
 
 
