@@ -10,7 +10,6 @@ stderr, never a traceback.
 import base64
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -21,7 +20,8 @@ from tlslite.utils.cryptomath import HKDF_expand_label
 import tlslite_tickets as tt
 from tlslite_tickets import __main__ as dispatcher
 from tlslite_tickets import _ticket
-from support import HOST, TIMEOUT, CallbackLog, OpenSSLClient, ticket_settings
+from support import (HOST, TIMEOUT, CallbackLog, OpenSSLClient, free_port,
+                     ticket_settings)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = bytes(range(32))
@@ -150,18 +150,12 @@ def test_client_tls13_refused_ticket_falls_back(make_server, tmp_path):
     assert run.code == 0 and run.field("resumed") == "no"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("case", ["missing", "not-json", "wrong-format",
                                   "bad-base64", "refused", "bad-address",
                                   "bad-sni", "bad-tls"])
 def test_client_bad_input_is_one_line(tmp_path, case):
     path = tmp_path / "s.json"
-    address = "{0}:{1}".format(HOST, _free_port())
+    address = "{0}:{1}".format(HOST, free_port())
     args = [address, "--sess-in", path]
     if case == "not-json":
         path.write_text("hello")
