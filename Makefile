@@ -47,6 +47,17 @@ lint: .venv-lint/.ready
 	.venv-lint/bin/ruff check .
 	.venv-lint/bin/mypy
 
+# The documentation (docs/*.rst) as HTML in build/docs; a warning fails it.
+.venv-docs/.ready: setup.py
+	rm -rf .venv-docs
+	$(PYTHON) -m venv .venv-docs
+	.venv-docs/bin/pip install $(PIP_FLAGS) sphinx furo "tlslite-ng==0.9.0b2" -e ".[fast,redis]"
+	touch $@
+
+docs: .venv-docs/.ready
+	.venv-docs/bin/sphinx-build -W --keep-going -q -b html docs build/docs
+	@echo "docs: build/docs/index.html"
+
 # Every Python from 3.9 to 3.13 that pyenv has, on both tlslite-ng versions
 # (slower; not part of `make test`).
 PYENV_PYTHONS := $(wildcard $(foreach v,3.9 3.10 3.11 3.12 3.13,$(HOME)/.pyenv/versions/$(v).*/bin/python))
