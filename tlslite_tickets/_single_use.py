@@ -53,7 +53,7 @@ class MemorySingleUseStore(object):
             heapq.heappush(self._heap, (expires_at, ticket_id))
             return True
 
-    def _forget_expired(self, now):
+    def _forget_expired(self, now: float) -> None:
         heap = self._heap
         while heap and heap[0][0] <= now:
             _, ticket_id = heapq.heappop(heap)
@@ -62,6 +62,6 @@ class MemorySingleUseStore(object):
     def __len__(self) -> int:
         return len(self._expiry)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "MemorySingleUseStore({0}/{1} entries)".format(
             len(self._expiry), self.max_entries)
