@@ -150,6 +150,19 @@ def test_client_tls13_refused_ticket_falls_back(make_server, tmp_path):
     assert run.code == 0 and run.field("resumed") == "no"
 
 
+def test_client_reports_the_servers_alert(make_server, tmp_path):
+    # docs/tutorial.rst: a dec_cb that answers ABORT
+    path = tmp_path / "s.json"
+    log = CallbackLog(ret=tt.TicketReturn.ABORT)
+    server = make_server(ticket_settings(log, ticket_seed=SEED))
+    assert client(server, "--tls", "1.3", "--sess-out", path).code == 0
+    run = client(server, "--sess-in", path)
+    fails_cleanly(run, code=1)
+    assert "handshake failed: the server sent the alert internal_error" \
+        in run.err
+    assert client(server, "--tls", "1.3").field("resumed") == "no"
+
+
 @pytest.mark.parametrize("case", ["missing", "not-json", "wrong-format",
                                   "bad-base64", "refused", "bad-address",
                                   "bad-sni", "bad-tls"])
