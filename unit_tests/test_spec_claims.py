@@ -1,6 +1,10 @@
 """Statements of docs/spec.rst that no other test pinned down."""
 
 import logging
+import os
+
+import pytest
+from tlslite.api import HandshakeSettings, TLSConnection
 
 import tlslite_tickets as tt
 from support import (CallbackLog, PythonSSLClient, TlsliteClient,
@@ -71,3 +75,27 @@ def test_tls12_renewed_ticket_keeps_the_lifetime_hint(make_server):
     assert second.resumed and second.tickets == 1
     # OpenSSL writes 0 ("unspecified") on a resumed handshake
     assert second.session.ticket_lifetime_hint == 2000
+
+
+class StockConnection(TLSConnection):
+    """Stock tlslite-ng, plus the counter the test server reads."""
+
+    tickets_sent = 0
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_plain_settings_behave_like_stock_tlslite(make_server, version):
+    seen = {}
+    for connection_class in (StockConnection, tt.TicketTLSConnection):
+        settings = HandshakeSettings()
+        settings.ticketKeys = [bytearray(os.urandom(32))]
+        server = make_server(settings, connection_class=connection_class)
+        client = PythonSSLClient(version)
+        first = client.connect(server)
+        second = client.connect(server, session=first.session)
+        record = server.last()
+        assert record.error is None
+        seen[connection_class] = (first.tickets, second.resumed,
+                                  second.tickets, record.resumed)
+    assert seen[tt.TicketTLSConnection] == seen[StockConnection]
+    assert seen[StockConnection][1]  # the stock server did resume
