@@ -2,7 +2,10 @@
 #
 #   make demo    server + client on loopback: tickets, appdata, resumption
 #   make demo-nginx  one OpenSSL-format ticket hopping between nginx and us
-#   make test    the test suite on tlslite-ng 0.8.2 and 0.9.0b2
+#   make test    the test suite on tlslite-ng 0.8.2 and 0.9.0b2, after lint and docs
+#   make lint    ruff (ruff.toml) and mypy (mypy.ini)
+#   make docs    the documentation, into build/docs/index.html
+#   make coverage  branch coverage of the package, per module (not in make test)
 #
 # Each tlslite-ng version gets its own virtualenv; 0.8.2 uses the pure-Python
 # ticket AEAD, 0.9.0b2 the `cryptography` one, so both paths are tested.
@@ -14,7 +17,7 @@ EXTRAS_0.8.2 := test
 EXTRAS_0.9.0b2 := test,fast
 PYTEST_FLAGS ?= -q
 
-.PHONY: demo test test-% test-pythons soak fuzz tools clean
+.PHONY: demo test test-% test-pythons soak fuzz tools clean lint docs coverage
 .PRECIOUS: .venv-%/.ready
 
 .venv-%/.ready: setup.py
@@ -39,7 +42,43 @@ test-%: .venv-%/.ready tools
 	cd unit_tests && TLSLITE_TICKETS_REQUIRE_TOOLS=1 \
 	    ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
 
-test: $(addprefix test-,$(TLSLITE_VERSIONS))
+test: lint docs $(addprefix test-,$(TLSLITE_VERSIONS))
+
+# The developers' tools, in a venv of their own: ruff, mypy, Sphinx.
+.venv-dev/.ready: setup.py
+	rm -rf .venv-dev
+	$(PYTHON) -m venv .venv-dev
+	.venv-dev/bin/pip install $(PIP_FLAGS) ruff mypy sphinx furo \
+	    "tlslite-ng==0.9.0b2" -e ".[fast,redis]"
+	touch $@
+
+# ruff (ruff.toml) on everything, mypy (mypy.ini) on the package: seconds.
+lint: .venv-dev/.ready
+	.venv-dev/bin/ruff check .
+	.venv-dev/bin/mypy
+
+# The documentation (docs/*.rst) as HTML in build/docs; a warning fails it.
+docs: .venv-dev/.ready
+	.venv-dev/bin/sphinx-build -W --keep-going -q -b html docs build/docs
+	@echo "docs: build/docs/index.html"
+
+# Branch coverage of the package, per module, on both tlslite-ng versions
+# combined; the command-line tools the tests run as subprocesses are measured
+# too (.coveragerc). Not part of `make test`: it runs the suite once more on
+# each version, slower under measurement.
+COVERAGE_DIR := $(CURDIR)/build/coverage
+coverage: $(addprefix .venv-,$(addsuffix /.ready,$(TLSLITE_VERSIONS))) tools
+	rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
+	@set -e; for v in $(TLSLITE_VERSIONS); do \
+	  echo "== coverage: tlslite-ng $$v =="; \
+	  (cd unit_tests && COVERAGE_FILE=$(COVERAGE_DIR)/.coverage \
+	    TLSLITE_TICKETS_REQUIRE_TOOLS=1 ../.venv-$$v/bin/python -m coverage \
+	    run --rcfile=../.coveragerc -m pytest $(PYTEST_FLAGS) -p no:cacheprovider); \
+	done
+	cd $(COVERAGE_DIR) && $(CURDIR)/.venv-0.9.0b2/bin/python -m coverage combine \
+	    --rcfile=$(CURDIR)/.coveragerc -q
+	COVERAGE_FILE=$(COVERAGE_DIR)/.coverage .venv-0.9.0b2/bin/python -m coverage \
+	    report --rcfile=.coveragerc
 
 # Every Python from 3.9 to 3.13 that pyenv has, on both tlslite-ng versions
 # (slower; not part of `make test`).

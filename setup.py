@@ -11,6 +11,7 @@ setup(
     long_description_content_type="text/markdown",
     license="LGPL-2.1-or-later",
     packages=find_packages(include=["tlslite_tickets", "tlslite_tickets.*"]),
+    package_data={"tlslite_tickets": ["py.typed"]},  # PEP 561: typed
     python_requires=">=3.9",
     install_requires=["tlslite-ng>=0.8.2,<0.9.1", "ecdsa>=0.18"],
     extras_require={

@@ -61,6 +61,9 @@ EXTRA_ROWS = [
 
 
 def free_port():
+    # tlslite_tickets.cli.loopback.free_port, written out again: this driver
+    # uses only the standard library, so that any python3 can run it while
+    # tlsfuzzer and both servers run under --python
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]

@@ -41,13 +41,15 @@ from ._openssl import (SSL_CTX_get_num_tickets, SSL_CTX_set_num_tickets,
                        SSL_SESSION_get0_ticket_appdata,
                        SSL_SESSION_set1_ticket_appdata)
 
+import typing as _typing  # private: __all__ below is every public name
+
 __version__ = "0.1.0"
 
 # Pythonic names, documented side by side with the OpenSSL ones
 set_appdata = SSL_SESSION_set1_ticket_appdata
 
 
-def get_appdata(session):
+def get_appdata(session: _typing.Any) -> _typing.Optional[bytes]:
     """The session's ticket appdata as bytes, or ``None``."""
     return SSL_SESSION_get0_ticket_appdata(session)[0]
 

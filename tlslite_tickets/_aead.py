@@ -15,7 +15,7 @@ try:  # the fast path, when the optional ``cryptography`` extra is installed
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM as _AESGCM
     AEAD_BACKEND = "cryptography"
 except ImportError:  # pragma: no cover - depends on the environment
-    _AESGCM = None
+    _AESGCM = None  # type: ignore[assignment,misc]
     AEAD_BACKEND = "tlslite-ng (pure Python)"
 
 

@@ -14,7 +14,7 @@ try:  # the fast path, when the optional ``cryptography`` extra is installed
         Cipher as _Cipher, algorithms as _algorithms, modes as _modes)
     CBC_BACKEND = "cryptography"
 except ImportError:  # pragma: no cover - depends on the environment
-    _Cipher = None
+    _Cipher = None  # type: ignore[assignment,misc]
     CBC_BACKEND = "tlslite-ng (pure Python)"
 
 BLOCK_LEN = 16

@@ -11,7 +11,7 @@ read, and which format-specific checks a decrypted ticket must pass.
     servers that share the key file and session id context.
 """
 
-from typing import Protocol
+from typing import Optional, Protocol
 
 from tlslite.constants import ExtensionType
 
@@ -25,11 +25,11 @@ class TicketCodec(Protocol):
     """What the handshake needs from a ticket format."""
 
     #: the ``ticket_format`` value that selects it
-    name = None
+    name: Optional[str] = None
     #: shorter tickets are NO_DECRYPT without asking for a key
-    min_ticket_len = 0
+    min_ticket_len: int = 0
     #: whether a ticket only resumes for the SNI host name it was made for
-    binds_server_name = True
+    binds_server_name: bool = True
 
     def make_key(self, name, secret):
         """The key object for a key callback's ``(name, secret)``."""

@@ -25,12 +25,12 @@ class TicketTLSConnection(TLSConnection):
         super().__init__(*args, **kwargs)
 
     @property
-    def tickets_sent(self):
+    def tickets_sent(self) -> int:
         """NewSessionTickets built on this connection so far."""
         state = self._ticket_state
         return 0 if state is None else state.tickets_sent
 
-    def new_session_ticket(self):
+    def new_session_ticket(self) -> int:
         """Queue one more TLS 1.3 ticket, sent before the next write.
 
         Mirrors ``SSL_new_session_ticket``: returns 1 when queued, 0 on

@@ -86,6 +86,7 @@ import inspect
 import logging
 import os
 import threading
+from typing import Any, Dict, List
 
 import tlslite
 from tlslite.constants import (TLS_1_3_HRR, AlertDescription, ExtensionType,
@@ -421,8 +422,8 @@ def _set_empty_ticket_ext(server_hello, present):
 _ENTRY_POINTS = ("_handshakeServerAsyncHelper", "_serverGetClientHello")
 
 #: name -> tlslite-ng's function, as found before installation
-_originals = {}
-_installed = []
+_originals: Dict[str, Any] = {}
+_installed: List[bool] = []
 _install_lock = threading.Lock()
 
 #: see the module docstring; random so no stock path seals under a known key

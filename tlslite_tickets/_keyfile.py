@@ -25,9 +25,15 @@ import os
 import re
 import stat
 import threading
+from typing import Iterable, List, Optional, Tuple, Union
 
 from ._constants import KEY_NAME_LEN
 from ._openssl_ticket import OpenSSLTicketKey
+from ._keys import TicketKey
+from ._types import BytesLike
+
+#: A file name, as ``open`` takes it.
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 log = logging.getLogger("tlslite_tickets")
 
@@ -168,7 +174,7 @@ def entry_size(length):
     return None
 
 
-def load_key_file(path):
+def load_key_file(path: PathLike) -> List[TicketKey]:
     """Read a key file; return its :class:`TicketKey` list, first seals.
 
     Raises :class:`KeyFileError` if the file is unreadable, empty, not a
@@ -220,7 +226,8 @@ class KeyFileRing(object):
     reload at a time is never held while a file is read.
     """
 
-    def __init__(self, paths, check_interval=1.0):
+    def __init__(self, paths: Union[PathLike, Iterable[PathLike]],
+                 check_interval: float = 1.0) -> None:
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
         paths = list(paths)
@@ -248,12 +255,13 @@ class KeyFileRing(object):
         # one tuple, swapped in whole: readers need no lock
         return self._files[0].keys[0], by_name
 
-    def encryption_key(self, now):
+    def encryption_key(self, now: float) -> TicketKey:
         """The first key of the first file."""
         self._maybe_reload(now)
         return self._snapshot[0]
 
-    def lookup(self, name, now):
+    def lookup(self, name: BytesLike,
+               now: float) -> Tuple[Optional[TicketKey], bool]:
         """Return ``(key, renew)``; every key but the sealing one renews."""
         self._maybe_reload(now)
         current, by_name = self._snapshot
@@ -272,7 +280,7 @@ class KeyFileRing(object):
         if self._begin_reload(now):
             self._run_reload()
 
-    def reload(self):
+    def reload(self) -> bool:
         """Re-read every file whose signature changed; return True if any did.
 
         For a SIGHUP handler that wants a change picked up at once. Returns
@@ -323,10 +331,10 @@ class KeyFileRing(object):
             self.last_error = None
         return changed
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._snapshot[1])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         current, by_name = self._snapshot
         return "KeyFileRing(files={0}, current={1}, keys={2})".format(
             len(self._files), current.name.hex(), len(by_name))

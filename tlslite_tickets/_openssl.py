@@ -4,10 +4,16 @@
 ``SSL``, and a tlslite-ng ``Session`` where it has an ``SSL_SESSION``.
 """
 
+from typing import Any, Optional, Tuple
+
 from ._constants import MAX_APPDATA_LEN
+from ._types import (BytesLike, DecCallback, GenCallback, KeyCallback,
+                     Session)
 
 
-def SSL_CTX_set_session_ticket_cb(settings, gen_cb, dec_cb, arg=None):
+def SSL_CTX_set_session_ticket_cb(settings: Any, gen_cb: Optional[GenCallback],
+                                  dec_cb: Optional[DecCallback],
+                                  arg: Any = None) -> int:
     """Register the ticket callbacks (``SSL_CTX_set_session_ticket_cb``).
 
     ``gen_cb(conn, arg) -> int`` runs before each ticket is built; a falsy
@@ -21,7 +27,8 @@ def SSL_CTX_set_session_ticket_cb(settings, gen_cb, dec_cb, arg=None):
     return 1
 
 
-def SSL_CTX_set_tlsext_ticket_key_cb(settings, key_cb):
+def SSL_CTX_set_tlsext_ticket_key_cb(settings: Any,
+                                     key_cb: Optional[KeyCallback]) -> int:
     """Register a ticket key callback (``SSL_CTX_set_tlsext_ticket_key_cb``).
 
     Encrypting: ``key_cb(conn, None, 1)`` returns ``(1, key_name16,
@@ -33,7 +40,7 @@ def SSL_CTX_set_tlsext_ticket_key_cb(settings, key_cb):
     return 1
 
 
-def SSL_CTX_set_num_tickets(settings, num_tickets):
+def SSL_CTX_set_num_tickets(settings: Any, num_tickets: int) -> int:
     """TLS 1.3 tickets per full handshake (``SSL_CTX_set_num_tickets``).
 
     0 turns TLS 1.2 tickets off too. Returns 1.
@@ -42,12 +49,13 @@ def SSL_CTX_set_num_tickets(settings, num_tickets):
     return 1
 
 
-def SSL_CTX_get_num_tickets(settings):
+def SSL_CTX_get_num_tickets(settings: Any) -> int:
     """``SSL_CTX_get_num_tickets``."""
     return settings.ticket_count
 
 
-def SSL_SESSION_set1_ticket_appdata(session, data):
+def SSL_SESSION_set1_ticket_appdata(session: Session,
+                                    data: Optional[BytesLike]) -> int:
     """Attach a copy of ``data`` to ``session``; ``None``/empty clears it.
 
     Mirrors ``SSL_SESSION_set1_ticket_appdata``. Returns 1. Raises
@@ -68,7 +76,8 @@ def SSL_SESSION_set1_ticket_appdata(session, data):
     return 1
 
 
-def SSL_SESSION_get0_ticket_appdata(session):
+def SSL_SESSION_get0_ticket_appdata(
+        session: Session) -> Tuple[Optional[bytes], int]:
     """Return ``(data, length)``, or ``(None, 0)`` when there is none.
 
     Mirrors ``SSL_SESSION_get0_ticket_appdata``.
@@ -79,7 +88,7 @@ def SSL_SESSION_get0_ticket_appdata(session):
     return data, len(data)
 
 
-def SSL_get_session(conn):
+def SSL_get_session(conn: Any) -> Session:
     """The connection's session (``SSL_get_session``).
 
     Inside gen_cb it is the session the ticket being built will carry.
@@ -87,12 +96,12 @@ def SSL_get_session(conn):
     return conn.session
 
 
-def SSL_session_reused(conn):
+def SSL_session_reused(conn: Any) -> int:
     """1 if the handshake resumed a session, TLS 1.3 included, else 0."""
     return 1 if conn.resumed else 0
 
 
-def SSL_new_session_ticket(conn):
+def SSL_new_session_ticket(conn: Any) -> int:
     """Queue one more TLS 1.3 ticket for the next write.
 
     Mirrors ``SSL_new_session_ticket``: returns 1, or 0 on TLS 1.2 and

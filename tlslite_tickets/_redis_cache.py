@@ -36,8 +36,8 @@ import hmac
 import os
 import time
 
-from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, LOGGER, RedisBacked,
-                            RedisUnavailable)
+from ._redis_common import (DEFAULT_SOCKET_TIMEOUT, RedisBacked,
+                            RedisUnavailable, log)
 from ._aead import aead_open, aead_seal
 from ._redis_session import (SessionDecodeError, decode_session,
                              encode_session)
@@ -97,8 +97,8 @@ class RedisSessionCache(RedisBacked):
         try:
             state = encode_session(session, now_ms, self.lifetime)
         except ValueError as exc:  # a field too long for the format
-            LOGGER.warning("session cache %r: session not stored (%s)",
-                           self.namespace, exc)
+            log.warning("session cache %r: session not stored (%s)",
+                        self.namespace, exc)
             return
         value = self._seal(key, state)
         try:
@@ -164,7 +164,7 @@ class RedisSessionCache(RedisBacked):
     def _log_bad_entry(self, exc):
         # a wrong secret on one server would otherwise only show as misses;
         # said once, so that a flood of bad entries cannot flood the log
-        level = LOGGER.debug if self._bad_entry_logged else LOGGER.warning
+        level = log.debug if self._bad_entry_logged else log.warning
         self._bad_entry_logged = True
         level("session cache %r: an entry could not be opened (%s); "
               "do all servers share the same secret?", self.namespace, exc)

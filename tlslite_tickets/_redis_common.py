@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 
-LOGGER = logging.getLogger("tlslite_tickets")
+log = logging.getLogger("tlslite_tickets")
 
 #: Seconds to wait for a TCP connection to Redis, and for each command.
 DEFAULT_SOCKET_TIMEOUT = 0.5
@@ -138,10 +138,10 @@ class OutageGuard(object):
                 return  # the same outage: already logged
             self._down_since = now
             self.outages += 1
-        LOGGER.warning("%s: Redis is unreachable (%s: %s); %s until it "
-                       "answers again (next try in %.1f s)", self.what,
-                       type(exc).__name__, _short(exc), self.consequence,
-                       self.retry_interval)
+        log.warning("%s: Redis is unreachable (%s: %s); %s until it "
+                    "answers again (next try in %.1f s)", self.what,
+                    type(exc).__name__, _short(exc), self.consequence,
+                    self.retry_interval)
 
     def _recovered(self):
         with self._lock:
@@ -151,8 +151,8 @@ class OutageGuard(object):
             failures = self._failures
             self._down_since = None
             self._failures = 0
-        LOGGER.info("%s: Redis answers again after %.1f s (%d operations "
-                    "failed meanwhile)", self.what, seconds, failures)
+        log.info("%s: Redis answers again after %.1f s (%d operations "
+                 "failed meanwhile)", self.what, seconds, failures)
 
 
 class RedisBacked(object):

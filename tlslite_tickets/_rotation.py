@@ -37,13 +37,18 @@ import math
 import numbers
 import os
 import threading
+from typing import Optional, Tuple
 
 from ._constants import KEY_NAME_LEN
 from ._keys import TicketKey
+from ._types import BytesLike
 
 _NAME_LABEL = b"tlslite-tickets slot name v1"
 _SECRET_LABEL = b"tlslite-tickets slot secret v1"
 
+#: Seconds between key rotations unless told otherwise (the settings' and
+#: the command-line tools' default too).
+DEFAULT_ROTATION_PERIOD = 3600
 #: Shortest seed accepted, in bytes (128 bits).
 MIN_SEED_LEN = 16
 #: Length of the random seed made when none is given.
@@ -53,7 +58,7 @@ DEFAULT_SEED_LEN = 32
 MAX_WINDOW_SLOTS = 65536
 
 
-def derive_slot_key(seed, slot):
+def derive_slot_key(seed: bytes, slot: int) -> TicketKey:
     """The :class:`TicketKey` of time slot ``slot`` under ``seed``.
 
     The slot is encoded as a signed 64-bit big-endian integer (identical to
@@ -116,7 +121,9 @@ class RotatingKeyRing(object):
     for one process. The seed is never shown in ``repr`` or in errors.
     """
 
-    def __init__(self, seed=None, rotation_period=3600, decrypt_window=None):
+    def __init__(self, seed: Optional[BytesLike] = None,
+                 rotation_period: float = DEFAULT_ROTATION_PERIOD,
+                 decrypt_window: Optional[float] = None) -> None:
         if seed is None:
             seed = os.urandom(DEFAULT_SEED_LEN)
         elif isinstance(seed, str) or \
@@ -147,16 +154,17 @@ class RotatingKeyRing(object):
         self._window = None
         self._lock = threading.Lock()
 
-    def slot_at(self, now):
+    def slot_at(self, now: float) -> int:
         """The number of the time slot that ``now`` (seconds) falls in."""
         return int(math.floor(now / self.rotation_period))
 
-    def encryption_key(self, now):
+    def encryption_key(self, now: float) -> TicketKey:
         """The current slot's key, which seals new tickets."""
         slot = self.slot_at(now)
         return self._window_for(slot).by_slot[slot]
 
-    def lookup(self, name, now):
+    def lookup(self, name: BytesLike,
+               now: float) -> Tuple[Optional[TicketKey], bool]:
         """Return ``(key, renew)`` for a ticket's key name at ``now``.
 
         One dictionary lookup whatever the number of keys in the window, so
@@ -196,15 +204,15 @@ class RotatingKeyRing(object):
             self._window = window
             return window
 
-    def __len__(self):
+    def __len__(self) -> int:
         """How many key names can be accepted at one instant."""
         return self._past + 2
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         # a ring is always usable; never let ``ring or default`` skip it
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         window = self._window
         current = window.by_slot[window.slot].name.hex() if window else None
         return ("RotatingKeyRing(rotation_period={0!r}, decrypt_window={1!r}, "

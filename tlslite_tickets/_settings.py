@@ -21,18 +21,20 @@ import hashlib
 import os
 import threading
 import time
+from typing import Any, Optional, Sequence, Union
 
 from tlslite.handshakesettings import HandshakeSettings
 
 from ._codec import FORMATS
-from ._keyfile import KeyFileRing
+from ._keyfile import KeyFileRing, PathLike
 from ._keys import KeyRing, TicketKey
 from ._protocols import SingleUseStore, TicketKeyRing, missing_methods
 from ._redis_common import RedisUnavailable
 from ._openssl_session import MAX_SID_CTX_LEN
 from ._openssl_ticket import OpenSSLTicketKey
-from ._rotation import RotatingKeyRing
+from ._rotation import DEFAULT_ROTATION_PERIOD, RotatingKeyRing
 from ._single_use import MemorySingleUseStore, WatchedStore
+from ._types import BytesLike, Clock, DecCallback, GenCallback, KeyCallback
 
 #: Attributes the mixin adds. ``validate()`` starts from a copy of the
 #: settings object, so they (and any attribute a subclass adds) carry over.
@@ -52,9 +54,6 @@ _SHARED_BY_DEEPCOPY = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                        "ticket_key_cb", "ticket_keys", "ticket_single_use",
                        "ticket_clock", "ticket_key_ring",
                        "ticket_single_use_store")
-
-#: Default seconds between automatic key rotations.
-DEFAULT_ROTATION_PERIOD = 3600
 
 
 def _hooks_module():
@@ -140,6 +139,19 @@ class TicketSettingsMixin(object):
         :func:`nginx_sid_ctx` computes nginx's). Default empty.
     """
 
+    # the fields' types, for type checkers (values: _init_ticket_fields)
+    ticket_gen_cb: Optional[GenCallback]
+    ticket_dec_cb: Optional[DecCallback]
+    ticket_cb_arg: Any
+    ticket_key_cb: Optional[KeyCallback]
+    ticket_keys: Union[TicketKeyRing, Sequence[TicketKey], None]
+    ticket_key_files: Union[PathLike, Sequence[PathLike], None]
+    ticket_seed: Optional[BytesLike]
+    ticket_rotation_period: float
+    ticket_decrypt_window: Optional[float]
+    ticket_single_use: Union[bool, SingleUseStore, None]
+    ticket_clock: Clock
+
     def __new__(cls, *args, **kwargs):
         # every way of making one (constructor, copy, unpickling) gets here,
         # before the object can reach any handshake
@@ -170,12 +182,12 @@ class TicketSettingsMixin(object):
         self._ticket_shared = _SharedTicketState()
 
     @property
-    def num_tickets(self):
+    def num_tickets(self) -> int:
         """OpenSSL's name for tlslite-ng's ``ticket_count``."""
         return self.ticket_count
 
     @num_tickets.setter
-    def num_tickets(self, value):
+    def num_tickets(self, value: int) -> None:
         self.ticket_count = value
 
     def __deepcopy__(self, memo):

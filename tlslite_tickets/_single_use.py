@@ -17,6 +17,7 @@ back to a full one with fresh tickets (fail closed).
 import heapq
 import logging
 import threading
+from typing import Any, Dict, List, Tuple, Type
 
 log = logging.getLogger("tlslite_tickets")
 
@@ -30,17 +31,19 @@ class MemorySingleUseStore(object):
     handshakes, never safety.
     """
 
-    def __init__(self, max_entries=100000):
+    def __init__(self, max_entries: int = 100000) -> None:
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) \
                 or max_entries < 1:
             raise ValueError("max_entries must be a positive integer, got "
                              "{0!r}".format(max_entries))
         self.max_entries = max_entries
-        self._expiry = {}
-        self._heap = []  # (expires_at, ticket_id): oldest expiry first
+        self._expiry: Dict[bytes, float] = {}
+        # (expires_at, ticket_id): oldest expiry first
+        self._heap: List[Tuple[float, bytes]] = []
         self._lock = threading.Lock()
 
-    def claim(self, ticket_id, expires_at, now):
+    def claim(self, ticket_id: bytes, expires_at: float,
+              now: float) -> bool:
         """Record ``ticket_id``; True on its first use, False afterwards."""
         ticket_id = bytes(ticket_id)
         with self._lock:
@@ -53,16 +56,16 @@ class MemorySingleUseStore(object):
             heapq.heappush(self._heap, (expires_at, ticket_id))
             return True
 
-    def _forget_expired(self, now):
+    def _forget_expired(self, now: float) -> None:
         heap = self._heap
         while heap and heap[0][0] <= now:
             _, ticket_id = heapq.heappop(heap)
             self._expiry.pop(ticket_id, None)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._expiry)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "MemorySingleUseStore({0}/{1} entries)".format(
             len(self._expiry), self.max_entries)
 
@@ -76,13 +79,14 @@ class WatchedStore(object):
     store raises ``RedisUnavailable`` after doing so) are not logged twice.
     """
 
-    def __init__(self, store, quiet_errors=()):
+    def __init__(self, store: Any,
+                 quiet_errors: Tuple[Type[BaseException], ...] = ()) -> None:
         self.store = store
         self._quiet_errors = quiet_errors
         self._down = False
         self._lock = threading.Lock()
 
-    def claim(self, ticket_id, expires_at, now):
+    def claim(self, ticket_id: bytes, expires_at: float, now: float) -> bool:
         try:
             answer = self.store.claim(ticket_id, expires_at, now)
         except Exception as exc:
@@ -96,7 +100,7 @@ class WatchedStore(object):
                          "resume again", _describe(self.store))
         return answer
 
-    def _failed(self, exc):
+    def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, self._quiet_errors):
             return  # the store logs this outage, and its end, itself
         with self._lock:
@@ -111,9 +115,9 @@ class WatchedStore(object):
                     str(exc)[:200])
         log.debug("single-use store failure", exc_info=True)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "WatchedStore({0})".format(_describe(self.store))
 
 
-def _describe(store):
+def _describe(store: Any) -> str:
     return type(store).__name__

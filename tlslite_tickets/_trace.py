@@ -35,7 +35,9 @@ from tlslite.constants import (TLS_1_3_HRR, CipherSuite, ExtensionType,
                                GroupName)
 from tlslite.messages import Alert, ChangeCipherSpec, HandshakeMsg
 
-trace = logging.getLogger("tlslite_tickets.trace")
+#: The trace logger's name; the command-line tools configure it by this name.
+TRACE_LOGGER = "tlslite_tickets.trace"
+trace = logging.getLogger(TRACE_LOGGER)
 _ids = itertools.count(1)
 
 

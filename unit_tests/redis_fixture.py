@@ -22,6 +22,8 @@ import time
 
 import pytest
 
+from tlslite_tickets.cli.loopback import free_port
+
 HOST = "127.0.0.1"
 START_TIMEOUT = 10
 
@@ -45,12 +47,6 @@ def require_redis_py():
         pytest.fail("redis-py is not installed in this venv: pip install "
                     "-e '.[test,redis]' (or: pip install redis)",
                     pytrace=False)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def make_tls_files(directory):

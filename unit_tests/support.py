@@ -9,7 +9,6 @@ installed, ``gnutls-cli``.
 import socket
 import ssl
 import subprocess
-import threading
 
 from tlslite.api import HandshakeSettings, TLSConnection
 from tlslite.errors import TLSError
@@ -19,6 +18,8 @@ import tlslite_tickets as tt
 # test_cli_server.py import
 from tlslite_tickets.cli.selfsigned import (  # noqa: F401
     load_credentials, make_self_signed as make_certificate)
+# (free_port: for the tests that start server processes)
+from tlslite_tickets.cli.loopback import LoopbackServer, free_port  # noqa: F401
 
 HOST = "127.0.0.1"
 TIMEOUT = 20
@@ -37,7 +38,7 @@ class ConnectionRecord(object):
         self.unexpected = None
 
 
-class TicketServer(object):
+class TicketServer(LoopbackServer):
     """A TicketTLSConnection server on a loopback port, in a thread.
 
     Each connection: handshake, read one request, answer, close. Records
@@ -51,35 +52,12 @@ class TicketServer(object):
         self.settings = settings
         self.connection_class = connection_class or tt.TicketTLSConnection
         self.after_handshake = None
-        self.threaded = threaded  # a thread per connection, as real servers
         self.records = []
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind((HOST if family == socket.AF_INET else "::1", 0))
-        self._listener.listen(16)
-        # accept() wakes up now and then so close() never waits long
-        self._listener.settimeout(0.1)
-        self.port = self._listener.getsockname()[1]
-        self._done = threading.Event()
         self._expected = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        # threaded: a thread per connection, as real servers
+        super().__init__(family, threaded, join_timeout=TIMEOUT)
 
-    def _serve(self):
-        while not self._done.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if self.threaded:
-                threading.Thread(target=self._handle, args=(sock,),
-                                 daemon=True).start()
-            else:
-                self._handle(sock)
-
-    def _handle(self, sock):
+    def handle(self, sock):
         sock.settimeout(TIMEOUT)
         record = ConnectionRecord()
         conn = self.connection_class(sock)
@@ -120,11 +98,6 @@ class TicketServer(object):
     def unexpected_errors(self):
         """Exceptions other than TLS or socket errors, from every connection."""
         return [r.unexpected for r in self.records if r.unexpected]
-
-    def close(self):
-        self._done.set()
-        self._thread.join(TIMEOUT)
-        self._listener.close()
 
 
 def _tickets_sent(conn):

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from support import HOST, TIMEOUT, make_certificate
+from support import HOST, TIMEOUT, free_port, make_certificate
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STOCK_TLS_PY = os.path.join(os.path.dirname(sys.executable), "tls.py")
@@ -26,12 +26,6 @@ READY = re.compile(r"I am an (HTTP|echo) test server, I will listen on "
                    r"127\.0\.0\.1:(\d+)$")
 BODY = b"hello from the ticket server\n"
 VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class ServerProcess(object):

@@ -10,7 +10,6 @@ stderr, never a traceback.
 import base64
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -21,7 +20,8 @@ from tlslite.utils.cryptomath import HKDF_expand_label
 import tlslite_tickets as tt
 from tlslite_tickets import __main__ as dispatcher
 from tlslite_tickets import _ticket
-from support import HOST, TIMEOUT, CallbackLog, OpenSSLClient, ticket_settings
+from support import (HOST, TIMEOUT, CallbackLog, OpenSSLClient, free_port,
+                     ticket_settings)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = bytes(range(32))
@@ -150,10 +150,17 @@ def test_client_tls13_refused_ticket_falls_back(make_server, tmp_path):
     assert run.code == 0 and run.field("resumed") == "no"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def test_client_reports_the_servers_alert(make_server, tmp_path):
+    # docs/tutorial.rst: a dec_cb that answers ABORT
+    path = tmp_path / "s.json"
+    log = CallbackLog(ret=tt.TicketReturn.ABORT)
+    server = make_server(ticket_settings(log, ticket_seed=SEED))
+    assert client(server, "--tls", "1.3", "--sess-out", path).code == 0
+    run = client(server, "--sess-in", path)
+    fails_cleanly(run, code=1)
+    assert "handshake failed: the server sent the alert internal_error" \
+        in run.err
+    assert client(server, "--tls", "1.3").field("resumed") == "no"
 
 
 def _tls13_record(**ticket):
@@ -184,7 +191,7 @@ HOSTILE_SESSIONS = {
                          sorted(HOSTILE_SESSIONS))
 def test_client_bad_input_is_one_line(tmp_path, case):
     path = tmp_path / "s.json"
-    address = "{0}:{1}".format(HOST, _free_port())
+    address = "{0}:{1}".format(HOST, free_port())
     args = [address, "--sess-in", path]
     if case in HOSTILE_SESSIONS:
         path.write_text(HOSTILE_SESSIONS[case])

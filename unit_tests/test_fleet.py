@@ -12,6 +12,7 @@ across processes, and Redis going away and coming back.
 import os
 import queue
 import re
+import signal
 import ssl
 import subprocess
 import sys
@@ -191,3 +192,35 @@ def test_fleet_with_a_key_file(redis_server, cert_files, tmp_path):  # noqa
         fleet.proc.terminate()
         code = fleet.proc.wait(TIMEOUT)
     assert code == 0
+
+
+def _next_line(fleet, pattern):
+    """The first line (from now) that matches ``pattern``."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        match = re.search(pattern, fleet.lines.get(timeout=TIMEOUT))
+        if match:
+            return match
+    raise AssertionError("the fleet printed no line matching " + pattern)
+
+
+def test_a_worker_that_dies_is_replaced(fleet):
+    pids = _next_line(fleet, r"^4 workers started: pids ([\d ]+)$")
+    victim = int(pids.group(1).split()[0])
+    os.kill(victim, signal.SIGKILL)
+    _next_line(fleet, r"^worker \d \(pid {0}\) ended with status \d+; "
+               r"starting another( in [\d.]+ s)?$".format(victim))
+    # four worker processes again (the line comes just before the fork),
+    # the dead one not among them
+    path = "/proc/{0}/task/{0}/children".format(fleet.proc.pid)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        with open(path) as f:
+            children = [int(pid) for pid in f.read().split()]
+        if len(children) == 4:
+            break
+        time.sleep(0.05)
+    assert len(children) == 4 and victim not in children
+    client = http_client("1.3")
+    for _ in range(4):
+        assert not fleet.connect(client)[0].resumed

@@ -7,7 +7,7 @@ fatal decrypt_error. dec_cb runs once per PSK identity tried.
 """
 
 import pytest
-from tlslite.constants import AlertDescription, CipherSuite, HandshakeType
+from tlslite.constants import AlertDescription
 
 import tlslite_tickets as tt
 from rawhello import exchange, tls12_hello, tls13_hello

@@ -23,7 +23,14 @@ from .common import (HOST, IMPLS, NO_CRYPTOGRAPHY, TIMEOUT, NoSwitch,
 
 class HandshakeServer(object):
     """A loopback server in a thread that records, per connection, the
-    thread CPU time of ``handshakeServer``."""
+    thread CPU time of ``handshakeServer``.
+
+    Its accept loop is the one of ``tlslite_tickets.cli.loopback``'s
+    ``LoopbackServer``, written out again on purpose: the benchmark modules
+    import only the standard library at module level (the ``spawn`` client
+    processes of parts 4 and 5 import them; see ``__init__.py``), and a
+    subclass would load tlslite_tickets and tlslite-ng into every one.
+    """
 
     def __init__(self, conn_class, settings, credentials):
         self.conn_class = conn_class

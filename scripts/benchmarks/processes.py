@@ -15,12 +15,6 @@ import threading
 from .common import BENCH_SCRIPT, HOST, ROOT, TIMEOUT
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 class Process(object):
     """A server subprocess whose output is drained by a thread."""
 

@@ -16,7 +16,7 @@ import time
 from .common import (CONCURRENCY, HOST, IMPLS, RATE_VERSION, ROOT,
                      client_context, has_cryptography, na, py_connect, row,
                      summarize)
-from .processes import Process, free_port, ours_server_command, process_cpu
+from .processes import Process, ours_server_command, process_cpu
 
 
 def rate_worker(port, version, start_at, duration, max_count):
@@ -105,6 +105,7 @@ def run_rates(pool, port, profile, pid):
 
 
 def bench_rates(profile, cert, key):
+    from tlslite_tickets.cli.loopback import free_port  # see __init__.py
     context = multiprocessing.get_context("spawn")
     pool = context.Pool(max(CONCURRENCY))
     info = {}

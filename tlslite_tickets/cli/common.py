@@ -21,13 +21,11 @@ from tlslite.handshakesettings import Keypair, VirtualHost
 from .._constants import TicketReturn, TicketStatus
 from .._openssl import SSL_get_session, SSL_SESSION_set1_ticket_appdata
 from .._policy import default_return
+from .._trace import TRACE_LOGGER
 
 #: ``--max-ver`` names, the ones tlslite-ng's own tls.py accepts.
 VERSIONS = {"ssl3": (3, 0), "tls1.0": (3, 1), "tls1.1": (3, 2),
             "tls1.2": (3, 3), "tls1.3": (3, 4)}
-
-#: Logger that the ticket machinery writes its decisions to.
-TRACE_LOGGER = "tlslite_tickets.trace"
 
 #: Held while a line is printed (see :func:`say`).
 print_lock = threading.Lock()

@@ -20,7 +20,8 @@ from .._keys import TicketKey
 from .._nginx import nginx_sid_ctx
 from .._openssl_ticket import OpenSSLTicketKey
 from .inspect_openssl import describe_session, open_openssl_ticket
-from .._rotation import MIN_SEED_LEN, derive_slot_key, slot_key_names
+from .._rotation import (DEFAULT_ROTATION_PERIOD, MIN_SEED_LEN,
+                         derive_slot_key, slot_key_names)
 from .ticket_input import FORMATS, InputError, read_tickets
 
 #: What open_ticket says when the AEAD tag does not verify.
@@ -60,8 +61,9 @@ def build_parser(prog="tlslite_tickets inspect"):
     add("--seed", metavar="HEX", help="rotation seed of the server "
         "(settings.ticket_seed, 16+ bytes as hex): slot keys around now "
         "are derived until one has the ticket's key name")
-    add("--rotation-period", metavar="SECONDS", type=float, default=3600,
-        help="the server's rotation period for --seed (default 3600)")
+    add("--rotation-period", metavar="SECONDS", type=float,
+        default=DEFAULT_ROTATION_PERIOD, help="the server's rotation period "
+        "for --seed (default {0})".format(DEFAULT_ROTATION_PERIOD))
     add("--search-slots", metavar="N", type=int, default=1000, help="with "
         "--seed, try at most N slots before and N after the current one "
         "(default 1000, at most {0}; each slot is one HMAC and nothing is "

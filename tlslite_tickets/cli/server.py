@@ -28,6 +28,7 @@ from .workers import (add_fleet_flags, prepare_fleet, serve_in_workers,
 from .._connection import TicketTLSConnection
 from .._deadline import HandshakeTimeout, handshake_deadline
 from .._nginx import nginx_sid_ctx
+from .._rotation import DEFAULT_ROTATION_PERIOD
 from .._settings import TicketHandshakeSettings
 
 
@@ -98,7 +99,7 @@ def build_parser(prog="tlslite_tickets server"):
         "0600; `head -c 32 /dev/urandom > seed` makes one)")
     add("--rotation-period", metavar="SECONDS", type=int, help="rotate the "
         "seed-derived key every SECONDS (settings.ticket_rotation_period; "
-        "default 3600)")
+        "default {0})".format(DEFAULT_ROTATION_PERIOD))
     add("--ticket-format", choices=["native", "openssl"], default="native",
         help="'openssl': tickets in OpenSSL's and nginx's format (AES-CBC + "
         "HMAC around an SSL_SESSION), interchangeable with an nginx or "
