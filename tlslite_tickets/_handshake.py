@@ -24,7 +24,8 @@ from tlslite.utils.cryptomath import HKDF_expand_label
 from tlslite.utils.lists import getFirstMatching
 
 from . import _ticket
-from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
+from ._constants import (KEY_NAME_LEN, SSL_OP_NO_TICKET, TicketReturn,
+                         TicketStatus)
 from ._keys import TicketKey
 from ._policy import (TicketAbort, coerce_return, decide, default_return,
                       tickets_to_send)
@@ -89,8 +90,9 @@ class TicketHandshake(object):
 
     def offer_tls12(self, ticket):
         """A non-empty SessionTicket extension: return a Session or None."""
-        if self.tls13:
-            # the extension means nothing in TLS 1.3 (OpenSSL ignores it)
+        if self.tls13 or self._no_ticket():
+            # the extension means nothing in TLS 1.3 (OpenSSL ignores it),
+            # nor under SSL_OP_NO_TICKET
             return None
         contents, session = self._judge(ticket)
         if contents is None:
@@ -109,7 +111,7 @@ class TicketHandshake(object):
             self.resumed = self.resumed_session = None
             self.ticket_expected = True
         ext = self.client_hello.getExtension(ExtensionType.session_ticket)
-        if ext is None:
+        if ext is None or self._no_ticket():
             self.ticket_expected = False
         elif not ext.ticket:
             decision = self._ask_dec_cb(b"", TicketStatus.EMPTY, None)
@@ -173,9 +175,16 @@ class TicketHandshake(object):
 
     def tickets_due(self):
         """NewSessionTicket messages to send at the end of the handshake."""
+        count = self.settings.ticket_count
+        if not self.tls13:
+            # OpenSSL's num_tickets is for TLS 1.3; TLS 1.2 has its own switch
+            count = 0 if self.settings.tls12_tickets_off() else 1
         return tickets_to_send(self.tls13, self.resumed is not None,
-                               self.ticket_expected,
-                               self.settings.ticket_count)
+                               self.ticket_expected, count)
+
+    def _no_ticket(self):
+        """``SSL_OP_NO_TICKET``: TLS 1.2 tickets are neither read nor made."""
+        return bool(self.settings.ticket_options & SSL_OP_NO_TICKET)
 
     def adopt_appdata(self, session):
         """Give the new session the resumed ticket's appdata (if any)."""

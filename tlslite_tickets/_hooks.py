@@ -259,7 +259,9 @@ class TicketHooks(TLSConnection):
                 # RFC 5077 3.3: ServerHello promised a NewSessionTicket
                 msg = NewSessionTicket1_0().create(0, bytearray(0))
             else:
-                msg = NewSessionTicket1_0().create(lifetime, bytearray(ticket))
+                # RFC 5077 3.3: on a resumed handshake OpenSSL gives no hint
+                hint = 0 if state.resumed is not None else lifetime
+                msg = NewSessionTicket1_0().create(hint, bytearray(ticket))
             self._queue_message(msg)
             queued = True
         if queued:

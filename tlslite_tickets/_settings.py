@@ -12,6 +12,7 @@ import time
 
 from tlslite.handshakesettings import HandshakeSettings
 
+from ._constants import SSL_OP_NO_TICKET
 from ._keyfile import KeyFileRing
 from ._keys import KeyRing, TicketKey
 from ._rotation import RotatingKeyRing
@@ -22,7 +23,7 @@ _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_key_cb", "ticket_keys", "ticket_key_files",
                   "ticket_seed", "ticket_rotation_period",
                   "ticket_decrypt_window", "ticket_single_use",
-                  "ticket_clock")
+                  "ticket_clock", "ticket_options", "_num_tickets_set")
 
 #: Default seconds between automatic key rotations.
 DEFAULT_ROTATION_PERIOD = 3600
@@ -35,9 +36,16 @@ class TicketSettingsMixin(object):
 
     ``ticket_gen_cb``, ``ticket_dec_cb``, ``ticket_cb_arg``
         The callbacks of ``SSL_CTX_set_session_ticket_cb`` and their ``arg``.
-    ``ticket_count`` (alias ``num_tickets``)
-        TLS 1.3 tickets after a full handshake; 0 also turns TLS 1.2
-        tickets off (``SSL_CTX_set_num_tickets``).
+    ``ticket_count``
+        tlslite-ng's field: TLS 1.3 tickets after a full handshake; 0 also
+        turns TLS 1.2 tickets off.
+    ``num_tickets``
+        OpenSSL's name (``SSL_CTX_set_num_tickets``) for the same count,
+        with OpenSSL's meaning: TLS 1.2 ignores it, a 0 set here leaves
+        TLS 1.2 tickets on.
+    ``ticket_options``
+        OpenSSL option bits (``SSL_CTX_set_options``); ``SSL_OP_NO_TICKET``
+        turns TLS 1.2 tickets off.
     ``ticket_keys``
         A key ring (:class:`KeyRing`, :class:`RotatingKeyRing`, ...) or a
         list of :class:`TicketKey` (first one seals), used as given.
@@ -82,6 +90,10 @@ class TicketSettingsMixin(object):
         self.ticket_decrypt_window = None
         self.ticket_single_use = None
         self.ticket_clock = time.time
+        self.ticket_options = 0
+        # the value last set through num_tickets: a ticket_count of 0 that
+        # came from there keeps OpenSSL's meaning (TLS 1.2 tickets stay on)
+        self._num_tickets_set = None
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
         self._key_rings = {}
@@ -97,6 +109,13 @@ class TicketSettingsMixin(object):
     @num_tickets.setter
     def num_tickets(self, value):
         self.ticket_count = value
+        self._num_tickets_set = value
+
+    def tls12_tickets_off(self):
+        """``SSL_OP_NO_TICKET``, or tlslite-ng's ``ticket_count = 0``."""
+        if self.ticket_options & SSL_OP_NO_TICKET:
+            return True
+        return self.ticket_count == 0 and self._num_tickets_set != 0
 
     def _copy_ticket_fields(self, other):
         for name in _TICKET_FIELDS:
@@ -120,6 +139,11 @@ class TicketSettingsMixin(object):
                 not 0 <= count < 2 ** 16:
             raise ValueError("num_tickets (ticket_count) must be an integer "
                              "from 0 to 65535, got {0!r}".format(count))
+        options = self.ticket_options
+        if isinstance(options, bool) or not isinstance(options, int) or \
+                options & ~SSL_OP_NO_TICKET:
+            raise ValueError("ticket_options must be 0 or SSL_OP_NO_TICKET, "
+                             "got {0!r}".format(options))
 
     def _resolve_key_ring(self, other):
         """The key ring for this configuration; made once, then reused."""

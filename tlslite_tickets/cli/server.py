@@ -99,7 +99,8 @@ def build_settings(args):
     """TicketHandshakeSettings for the parsed flags (not yet validated)."""
     settings = TicketHandshakeSettings()
     if args.tickets is not None:
-        settings.num_tickets = args.tickets
+        # tls.py's meaning: 0 also turns TLS 1.2 tickets off
+        settings.ticket_count = args.tickets
     if args.psk or args.psk_ident:
         if not (args.psk and args.psk_ident):
             raise common.CliError("--psk and --psk-ident go together")
