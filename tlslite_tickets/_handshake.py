@@ -65,6 +65,9 @@ class TicketHandshake(object):
         self.resumed_session = None
         self.ticket_expected = False
         self.tickets_sent = 0
+        #: OpenSSL's sent_tickets: tickets built, any the key callback
+        #: declined to seal included
+        self.tickets_counted = 0
         self._nonce_counter = 0
         self._opened_with = None  # key of the last ticket that opened
         #: trace lines for this connection (``tlslite_tickets.trace``)
