@@ -70,6 +70,7 @@ class TicketHandshake(object):
         self.tickets_counted = 0
         self._nonce_counter = 0
         self._opened_with = None  # key of the last ticket that opened
+        self._use_refused = False  # dec_cb said USE, the checks said no
         #: trace lines for this connection (``tlslite_tickets.trace``)
         self.trace = ConnectionTrace()
 
@@ -143,6 +144,10 @@ class TicketHandshake(object):
 
         ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.
         """
+        if self._use_refused:
+            # OpenSSL looks no further than the first identity dec_cb wanted
+            # to use, even when that one could not resume (e.g. expired)
+            return None
         contents, session = self._judge(ticket)
         if contents is None:
             return None
@@ -263,6 +268,7 @@ class TicketHandshake(object):
             self.trace.event("refused", "ticket %s: full handshake, fresh "
                              "ticket", reason)
             self.ticket_expected = True
+            self._use_refused = True
             return None, None
         return contents, session
 

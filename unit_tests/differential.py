@@ -44,7 +44,7 @@ def build_oracle():
 # -- scenarios ----------------------------------------------------------------
 
 def scenario(v="13", n=None, opt=None, dec=None, gen=None, key="none",
-             hrr=0, conns=(("none", 0), ("prev", 0))):
+             hrr=0, conns=(("none", 0), ("prev", 0)), timeout=None):
     """A scenario as a dict of its words."""
     words = {"v": v, "key": key,
              "conns": ",".join("%s:%d" % c for c in conns)}
@@ -58,6 +58,8 @@ def scenario(v="13", n=None, opt=None, dec=None, gen=None, key="none",
         words["gen"] = gen
     if hrr:
         words["hrr"] = "1"
+    if timeout:
+        words["timeout"] = str(timeout)
     return words
 
 
@@ -237,6 +239,8 @@ def our_settings(words, record):
     if words["key"] != "none":
         tt.SSL_CTX_set_tlsext_ticket_key_cb(settings,
                                             key_callback(words["key"]))
+    if "timeout" in words:
+        settings.ticketLifetime = int(words["timeout"])
     if words.get("hrr") == "1":
         settings.eccCurves = ["secp256r1"]
         settings.keyShares = ["secp256r1"]
