@@ -44,6 +44,8 @@
  *                encrypt/decrypt answers 1/1, 1/2, 1/0, 0/1, 1/-1, -1/1
  *   hrr=1        server groups P-256 only, so the client's X25519 key share
  *                is refused with a HelloRetryRequest (TLS 1.3)
+ *   suites=shift the client offers only a SHA-384 cipher suite on the first
+ *                connection and only a SHA-256 one after it
  *   timeout=S    SSL_CTX_set_timeout (ticket lifetime), seconds
  *   conns=O:K,.. one item per connection: what the client offers (none;
  *                prev: the last ticket it received; flip: that ticket with
@@ -92,6 +94,7 @@ struct scenario {
     int gen_fail_conn;      /* 0: never */
     char key[8];
     int hrr;
+    int shift;              /* suites=shift */
     long timeout;
     int nconns;
     char offer[MAX_CONNS][8];
@@ -177,6 +180,8 @@ static int parse_scenario(char *line, struct scenario *s)
             snprintf(s->key, sizeof(s->key), "%s", value);
         } else if (strcmp(word, "hrr") == 0) {
             s->hrr = atoi(value);
+        } else if (strcmp(word, "suites") == 0) {
+            s->shift = strcmp(value, "shift") == 0;
         } else if (strcmp(word, "timeout") == 0) {
             s->timeout = atol(value);
         } else if (strcmp(word, "conns") == 0) {
@@ -634,6 +639,15 @@ static SSL *client_ssl(SSL_CTX *cctx, const struct scenario *s, int k,
 
     SSL_set_fd(ssl, fd);
     SSL_set_tlsext_host_name(ssl, "localhost");
+    if (s->shift) {
+        /* a SHA-384 suite first, then only a SHA-256 one */
+        if (!SSL_set_ciphersuites(ssl, k == 0 ? "TLS_AES_256_GCM_SHA384"
+                                              : "TLS_AES_128_GCM_SHA256")
+                || !SSL_set_cipher_list(ssl, k == 0
+                                        ? "ECDHE-ECDSA-AES256-GCM-SHA384"
+                                        : "ECDHE-ECDSA-AES128-GCM-SHA256"))
+            die("cipher suites");
+    }
     if (offer != NULL) {
         SSL_set_session(ssl, offer);
         SSL_SESSION_free(offer);
