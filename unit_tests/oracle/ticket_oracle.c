@@ -341,7 +341,7 @@ static SSL_CTX *server_ctx(const struct scenario *s, const char *cert,
     return ctx;
 }
 
-/* ---- the client ---------------------------------------------------------- */
+/* ---- the client --------------------------------------------------------- */
 
 static struct client_obs *cur_cli;
 static SSL_SESSION *last_session;   /* the last session with a ticket */
@@ -449,7 +449,7 @@ static SSL_SESSION *session_to_offer(const char *offer)
     return copy;
 }
 
-/* ---- sockets and one connection ------------------------------------------ */
+/* ---- sockets and one connection ----------------------------------------- */
 
 static void nonblocking(int fd)
 {
