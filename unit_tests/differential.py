@@ -138,6 +138,12 @@ def suite_shift_cases():
             for key in ("none", "renew")]
 
 
+def no_ticket_tls13_cases():
+    """SSL_OP_NO_TICKET in TLS 1.3 (see DIFFERENCES)."""
+    return [scenario(v="13", opt="notix", dec="22" + r + r, gen="ok")
+            for r in "34"]
+
+
 def hrr_cases():
     """HelloRetryRequest with a ticket in both ClientHellos."""
     return [scenario(v="13", dec="22" + r + r, gen="ok", key=key, hrr=1,
@@ -156,6 +162,7 @@ def generate(seed, count):
     seen = set(line(words) for words in out)
     candidates = itertools.chain(cross_product(),
                                  hrr_cases(), suite_shift_cases(),
+                                 no_ticket_tls13_cases(),
                                  (random_scenario(rng) for _ in
                                   itertools.count()))
     for words in candidates:
@@ -398,6 +405,10 @@ def _stop_at_dropped_psk(words, theirs, ours):
     return theirs, ours
 
 
+def _first_connection_only(words, theirs, ours):
+    return theirs[:1], ours[:1]
+
+
 #: Every known difference between OpenSSL's server and ours:
 #: (name, applies(words), adjust(words, theirs, ours) -> (theirs, ours),
 #: reason).
@@ -426,6 +437,13 @@ DIFFERENCES = [
      "pre_shared_key extension at all; tlslite-ng 0.8.2 and 0.9.0b2 find "
      "the second ClientHello changed and send illegal_parameter. Later "
      "connections are not compared (they start from different tickets)."),
+    ("tls13-no-ticket-stateful",
+     lambda words: words["v"] == "13" and words.get("opt") == "notix",
+     _first_connection_only,
+     "SSL_OP_NO_TICKET in TLS 1.3: OpenSSL issues stateful tickets (session "
+     "IDs in its session cache, no dec_cb when one comes back); ours are "
+     "always stateless (README). Only the first connection, where both "
+     "issue num_tickets tickets, is compared."),
 ]
 
 

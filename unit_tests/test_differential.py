@@ -213,3 +213,14 @@ def test_our_settings_follow_the_scenario():
     assert settings.eccCurves == ["secp256r1"]
     assert settings.ticket_key_cb(None, d.KEY_NAME, 0) == (2, d.KEY_SECRET)
     assert settings.ticket_key_cb(None, b"x" * 16, 0) == 0
+
+
+def test_no_ticket_in_tls13_is_stateful_on_openssl_only(oracle, cert_files,
+                                                        ours):
+    """README: under SSL_OP_NO_TICKET OpenSSL's TLS 1.3 tickets are
+    stateful (no dec_cb when one comes back), ours stay stateless."""
+    words = d.no_ticket_tls13_cases()[0]
+    theirs, mine = both(oracle, cert_files, ours, words)
+    assert theirs[0]["nst"] == mine[0]["nst"] == ["T+", "T+"]
+    assert theirs[1]["dec"] == [] and theirs[1]["resumed"] == 0
+    assert mine[1]["dec"] == ["6/16"] and mine[1]["resumed"] == 1

@@ -130,3 +130,22 @@ def test_tls13_resumption_keeps_its_lifetime(make_server):
     first = client.connect(server)
     second = client.connect(server, session=first.session)
     assert second.resumed and second.hints == [86400]
+
+
+def test_client_session_file_reads_hint_zero_as_unspecified():
+    """tlslite-ng's client drops a ticket whose lifetime has passed; a hint
+    of 0 means "unspecified", so the client command keeps such a ticket."""
+    import time
+    from tlslite.constants import CipherSuite
+    from tlslite_tickets.cli import session_file
+    record = {"protocol": "TLS 1.2", "server_name": "localhost",
+              "cipher_suite":
+                  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+              "master_secret": bytes(48), "session_id": b"",
+              "tickets": [{"ticket": b"t" * 80, "ticket_lifetime": 0,
+                           "time": time.time() - 60}]}
+    ticket = session_file.to_session(record).tls_1_0_tickets[0]
+    assert ticket.ticket_lifetime == session_file.UNSPECIFIED_TLS12_LIFETIME
+    assert ticket.valid()
+    record["tickets"][0]["ticket_lifetime"] = 30
+    assert not session_file.to_session(record).tls_1_0_tickets[0].valid()
