@@ -147,5 +147,8 @@ def test_client_session_file_reads_hint_zero_as_unspecified():
     ticket = session_file.to_session(record).tls_1_0_tickets[0]
     assert ticket.ticket_lifetime == session_file.UNSPECIFIED_TLS12_LIFETIME
     assert ticket.valid()
+    # what tlslite-ng's client would make of the hint as received
+    ticket.ticket_lifetime = 0
+    assert not ticket.valid()
     record["tickets"][0]["ticket_lifetime"] = 30
     assert not session_file.to_session(record).tls_1_0_tickets[0].valid()
