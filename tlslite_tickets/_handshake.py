@@ -6,7 +6,8 @@ tlslite-ng is wired; the hooks in ``_hooks.py`` feed it events in this order:
 1. ``client_hello``: a ClientHello arrived (again, after a HelloRetryRequest).
 2. TLS 1.2: ``offer_tls12`` for a non-empty SessionTicket extension, then
    ``full_tls12`` if the handshake did not resume; TLS 1.3: ``begin_tls13``
-   then ``offer_tls13`` for each PSK identity until one is used.
+   then ``offer_tls13`` for each PSK identity until one is used (or one
+   that dec_cb wanted to use was refused, as OpenSSL stops there too).
 3. ``new_ticket``, once per NewSessionTicket to build; ``tickets_due`` says
    how many.
 

@@ -112,6 +112,12 @@ def test_tickets_topped_up_after_ignore(oracle, cert_files, ours):
     assert theirs[1]["resumed"] == mine[1]["resumed"] == 0
     assert theirs[1]["nst"] == mine[1]["nst"] == ["T+"] * 3
     assert theirs[1]["gen"] == mine[1]["gen"] == 3
+    # after a resumption: the renewed ticket and the two asked for, no more
+    words = d.scenario(v="13", n=4, dec="2244", gen="ok",
+                       conns=(("none", 0), ("prev", 2)))
+    theirs, mine = both(oracle, cert_files, ours, words)
+    assert theirs[1]["resumed"] == mine[1]["resumed"] == 1
+    assert theirs[1]["nst"] == mine[1]["nst"] == ["T+"] * 3
 
 
 def test_comparison_reports_a_difference(oracle, cert_files, ours,
