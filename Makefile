@@ -37,7 +37,13 @@ demo-nginx: .venv-0.8.2/.ready tools
 tools:
 	sh scripts/ensure_tools.sh
 
-test-%: .venv-%/.ready tools
+# OpenSSL's own server and client, the oracle of unit_tests/test_differential.py
+ORACLE := build/oracle/ticket_oracle
+$(ORACLE): unit_tests/oracle/ticket_oracle.c | tools
+	mkdir -p $(dir $@)
+	cc -O1 -o $@ unit_tests/oracle/ticket_oracle.c -lssl -lcrypto
+
+test-%: .venv-%/.ready tools $(ORACLE)
 	@echo "== tlslite-ng $* =="
 	cd unit_tests && TLSLITE_TICKETS_REQUIRE_TOOLS=1 \
 	    ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)

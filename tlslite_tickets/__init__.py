@@ -13,7 +13,7 @@ Public API (see README for the OpenSSL name of each)::
     handshake_deadline, HandshakeTimeout           handshake time limit
 """
 
-from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN,
+from ._constants import (KEY_NAME_LEN, MAX_APPDATA_LEN, SSL_OP_NO_TICKET,
                          SSL_TICKET_EMPTY, SSL_TICKET_NO_DECRYPT,
                          SSL_TICKET_RETURN_ABORT, SSL_TICKET_RETURN_IGNORE,
                          SSL_TICKET_RETURN_IGNORE_RENEW,
@@ -34,7 +34,9 @@ from ._hooks import CHECKED_TLSLITE_VERSIONS
 from ._connection import TicketTLSConnection
 from ._deadline import HandshakeTimeout, handshake_deadline
 from ._ticket import AEAD_BACKEND, TicketContents, TicketDecodeError
-from ._openssl import (SSL_CTX_get_num_tickets, SSL_CTX_set_num_tickets,
+from ._openssl import (SSL_CTX_clear_options, SSL_CTX_get_num_tickets,
+                       SSL_CTX_get_options, SSL_CTX_set_num_tickets,
+                       SSL_CTX_set_options,
                        SSL_CTX_set_session_ticket_cb,
                        SSL_CTX_set_tlsext_ticket_key_cb, SSL_get_session,
                        SSL_new_session_ticket, SSL_session_reused,

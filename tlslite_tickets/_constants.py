@@ -9,6 +9,9 @@ import enum
 #: Length of the key name that starts every ticket (``TLSEXT_KEYNAME_LENGTH``).
 KEY_NAME_LEN = 16
 
+#: ``SSL_OP_NO_TICKET``, OpenSSL's option bit that turns TLS 1.2 tickets off.
+SSL_OP_NO_TICKET = 0x00004000
+
 #: Largest application data a ticket may carry, in bytes. Chosen so that a
 #: ticket with a long client certificate chain still fits the 2^16-1 byte
 #: ``ticket`` field of NewSessionTicket.

@@ -6,9 +6,11 @@ tlslite-ng is wired; the hooks in ``_hooks.py`` feed it events in this order:
 1. ``client_hello``: a ClientHello arrived (again, after a HelloRetryRequest).
 2. TLS 1.2: ``offer_tls12`` for a non-empty SessionTicket extension, then
    ``full_tls12`` if the handshake did not resume; TLS 1.3: ``begin_tls13``
-   then ``offer_tls13`` for each PSK identity until one is used. When the
-   first TLS 1.3 ClientHello gets a HelloRetryRequest, ``hello_retry`` comes
-   before it is sent, and 1.-2. run again for the second ClientHello.
+   then ``offer_tls13`` for each PSK identity until one is used (or one
+   that dec_cb wanted to use was refused, as OpenSSL stops there too).
+   When the first TLS 1.3 ClientHello gets a HelloRetryRequest,
+   ``hello_retry`` comes before it is sent, and 1.-2. run again for the
+   second ClientHello.
 3. ``new_ticket``, once per NewSessionTicket to build; ``tickets_due`` says
    how many.
 
@@ -28,7 +30,8 @@ from tlslite.utils.lists import getFirstMatching
 
 from . import _ticket
 from ._codec import codec_for
-from ._constants import KEY_NAME_LEN, TicketReturn, TicketStatus
+from ._constants import (KEY_NAME_LEN, SSL_OP_NO_TICKET, TicketReturn,
+                         TicketStatus)
 from ._policy import (TicketAbort, coerce_return, decide, default_return,
                       ticket_expected_after, tickets_to_send)
 from ._trace import ConnectionTrace, version_name
@@ -73,10 +76,14 @@ class TicketHandshake(object):
         self.resumed_session = None
         self.ticket_expected = False
         self.tickets_sent = 0
+        #: OpenSSL's sent_tickets: tickets built, any the key callback
+        #: declined to seal included
+        self.tickets_counted = 0
         self._nonce_counter = 0
         self._opened_with = None  # key of the last ticket that opened
         self._psk_indexes = (None, {})  # (ClientHello, {id(identity): i})
         self._psk_notes = set()  # summary trace lines given for this hello
+        self._use_refused = False  # dec_cb said USE, the checks said no
         #: trace lines for this connection (``tlslite_tickets.trace``)
         self.trace = ConnectionTrace()
 
@@ -101,8 +108,9 @@ class TicketHandshake(object):
 
     def offer_tls12(self, ticket):
         """A non-empty SessionTicket extension: return a Session or None."""
-        if self.tls13:
-            # the extension means nothing in TLS 1.3 (OpenSSL ignores it)
+        if self.tls13 or self._no_ticket():
+            # the extension means nothing in TLS 1.3 (OpenSSL ignores it),
+            # nor under SSL_OP_NO_TICKET
             return None
         contents, session = self._judge(ticket)
         if contents is None:
@@ -121,7 +129,9 @@ class TicketHandshake(object):
             self.resumed_contents = self.resumed_session = None
             self._ticket_event("ticket_refused")
         ext = self.client_hello.getExtension(ExtensionType.session_ticket)
-        if ext is not None and not ext.ticket:
+        if self._no_ticket():
+            self._ticket_event("tickets_off")
+        elif ext is not None and not ext.ticket:
             decision = self._ask_dec_cb(b"", TicketStatus.EMPTY, None)
             self._ticket_event("dec_cb", decision.renew)
 
@@ -135,6 +145,7 @@ class TicketHandshake(object):
         """Before PSK identities are looked at."""
         self.client_hello = client_hello
         self.cipher_suite = cipher_suite
+        self._use_refused = False  # per ClientHello
         self._ticket_event("tls13_hello")
         if _psk_offer(client_hello) is not None:
             self._ticket_event("tls13_identities")
@@ -184,6 +195,10 @@ class TicketHandshake(object):
         ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.
         Trace lines are kept for the first few identities only.
         """
+        if self._use_refused:
+            # OpenSSL looks no further than the first identity dec_cb wanted
+            # to use, even when that one could not resume (e.g. expired)
+            return None
         if index >= TRACED_PSK_IDENTITIES:
             self._note_once("quiet", "trace of identity #%d and later left "
                             "out", TRACED_PSK_IDENTITIES)
@@ -255,6 +270,8 @@ class TicketHandshake(object):
                 verify_binder(index, contents.secret,
                               prf_of(contents.cipher_suite))
                 break
+            if self._use_refused:
+                break  # OpenSSL stops at a ticket dec_cb wanted to use
         # nothing else survives: only offer_tls13 (second ClientHello)
         # picks a ticket to resume, and its begin_tls13 resets the flag
         self.trace.event("retry", "what the first ClientHello decided is "
@@ -282,9 +299,16 @@ class TicketHandshake(object):
 
     def tickets_due(self):
         """NewSessionTicket messages to send at the end of the handshake."""
+        count = self.settings.ticket_count
+        if not self.tls13:
+            # OpenSSL's num_tickets is for TLS 1.3; TLS 1.2 has its own switch
+            count = 0 if self.settings.tls12_tickets_off() else 1
         return tickets_to_send(self.tls13, self.resumed_contents is not None,
-                               self.ticket_expected,
-                               self.settings.ticket_count)
+                               self.ticket_expected, count)
+
+    def _no_ticket(self):
+        """``SSL_OP_NO_TICKET``: TLS 1.2 tickets are neither read nor made."""
+        return bool(self.settings.ticket_options & SSL_OP_NO_TICKET)
 
     def adopt_appdata(self, session):
         """Give the new session the resumed ticket's appdata (if any)."""
@@ -360,6 +384,7 @@ class TicketHandshake(object):
             self.trace.event("refused", "ticket %s: full handshake, fresh "
                              "ticket", reason)
             self._ticket_event("ticket_refused")
+            self._use_refused = True
             return None, None
         return contents, session
 

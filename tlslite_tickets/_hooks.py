@@ -318,6 +318,7 @@ class TicketHooks(TLSConnection):
         for _ in range(count):
             ticket, nonce, contents = state.new_ticket(self.session,
                                                        self.version)
+            state.tickets_counted += 1
             if self.version > (3, 3):
                 if ticket is None:
                     continue  # OpenSSL counts it as sent but sends nothing
@@ -328,7 +329,9 @@ class TicketHooks(TLSConnection):
                 # RFC 5077 3.3: ServerHello promised a NewSessionTicket
                 msg = NewSessionTicket1_0().create(0, bytearray(0))
             else:
-                msg = NewSessionTicket1_0().create(lifetime, bytearray(ticket))
+                # RFC 5077 3.3: on a resumed handshake OpenSSL gives no hint
+                hint = 0 if state.resumed_contents is not None else lifetime
+                msg = NewSessionTicket1_0().create(hint, bytearray(ticket))
             self._queue_message(msg)
             queued = True
         if queued:
@@ -343,6 +346,12 @@ class TicketHooks(TLSConnection):
     def _send_pending_tickets(self):
         """Send tickets queued by SSL_new_session_ticket (TLS 1.3)."""
         count, self._pending_tickets = self._pending_tickets, 0
+        state = self._ticket_state
+        if state.resumed_contents is None:
+            # OpenSSL: after a full handshake, the asked-for tickets are
+            # topped up to num_tickets if fewer went out (dec_cb said IGNORE)
+            count = max(count,
+                        state.settings.ticket_count - state.tickets_counted)
         try:
             for result in self._send_tickets(count):
                 yield result

@@ -6,7 +6,7 @@
 
 from typing import Any, Optional, Tuple
 
-from ._constants import MAX_APPDATA_LEN
+from ._constants import MAX_APPDATA_LEN, SSL_OP_NO_TICKET
 from ._types import (BytesLike, DecCallback, GenCallback, KeyCallback,
                      Session)
 
@@ -43,15 +43,47 @@ def SSL_CTX_set_tlsext_ticket_key_cb(settings: Any,
 def SSL_CTX_set_num_tickets(settings: Any, num_tickets: int) -> int:
     """TLS 1.3 tickets per full handshake (``SSL_CTX_set_num_tickets``).
 
-    0 turns TLS 1.2 tickets off too. Returns 1.
+    As in OpenSSL, TLS 1.2 ignores it: use ``SSL_OP_NO_TICKET`` to turn
+    TLS 1.2 tickets off. Returns 1.
     """
-    settings.ticket_count = num_tickets
+    settings.num_tickets = num_tickets
     return 1
 
 
 def SSL_CTX_get_num_tickets(settings: Any) -> int:
     """``SSL_CTX_get_num_tickets``."""
     return settings.ticket_count
+
+
+def SSL_CTX_set_options(settings: Any, options: int) -> int:
+    """Add option bits (``SSL_CTX_set_options``); returns the new options.
+
+    Only ``SSL_OP_NO_TICKET`` is known: it turns TLS 1.2 tickets off (no
+    ticket is issued and an offered one is not looked at). Other bits raise
+    ``ValueError`` rather than being silently ignored.
+    """
+    _check_options(options)
+    settings.ticket_options |= options
+    return settings.ticket_options
+
+
+def SSL_CTX_clear_options(settings: Any, options: int) -> int:
+    """Remove option bits (``SSL_CTX_clear_options``); returns the rest."""
+    _check_options(options)
+    settings.ticket_options &= ~options
+    return settings.ticket_options
+
+
+def SSL_CTX_get_options(settings: Any) -> int:
+    """The option bits set (``SSL_CTX_get_options``)."""
+    return settings.ticket_options
+
+
+def _check_options(options: int) -> None:
+    if isinstance(options, bool) or not isinstance(options, int) or \
+            options < 0 or options & ~SSL_OP_NO_TICKET:
+        raise ValueError("only SSL_OP_NO_TICKET (0x{0:x}) is supported, got "
+                         "{1!r}".format(SSL_OP_NO_TICKET, options))
 
 
 def SSL_SESSION_set1_ticket_appdata(session: Session,

@@ -96,6 +96,8 @@ TICKET_EXPECTED = {
     "tls13_identities":  False,  # tls_parse_ctos_psk: usable PSK identities
                                  # are there, their dec_cb answers decide
     "dec_cb":            RENEW,  # tls_decrypt_ticket, after dec_cb
+    "tickets_off":       False,  # SSL_OP_NO_TICKET: TLS 1.2 tickets are
+                                 # neither read nor made
     "ticket_refused":    True,   # ssl_get_prev_session: a ticket dec_cb
                                  # wanted cannot resume (expired, other
                                  # SNI, ...; or, ours, already used once):

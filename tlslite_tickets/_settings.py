@@ -26,6 +26,7 @@ from typing import Any, Optional, Sequence, Union
 from tlslite.handshakesettings import HandshakeSettings
 
 from ._codec import FORMATS
+from ._constants import SSL_OP_NO_TICKET
 from ._keyfile import KeyFileRing, PathLike
 from ._keys import KeyRing, TicketKey
 from ._protocols import SingleUseStore, TicketKeyRing, missing_methods
@@ -43,7 +44,8 @@ _TICKET_FIELDS = ("ticket_gen_cb", "ticket_dec_cb", "ticket_cb_arg",
                   "ticket_seed", "ticket_rotation_period",
                   "ticket_decrypt_window", "ticket_single_use",
                   "ticket_clock", "ticket_format", "openssl_sid_ctx",
-                  "ticket_max_psk_identities")
+                  "ticket_max_psk_identities", "ticket_options",
+                  "_num_tickets_set")
 
 #: Default of ``ticket_max_psk_identities``: real clients send one or two.
 DEFAULT_MAX_PSK_IDENTITIES = 64
@@ -93,9 +95,16 @@ class TicketSettingsMixin(object):
 
     ``ticket_gen_cb``, ``ticket_dec_cb``, ``ticket_cb_arg``
         The callbacks of ``SSL_CTX_set_session_ticket_cb`` and their ``arg``.
-    ``ticket_count`` (alias ``num_tickets``)
-        TLS 1.3 tickets after a full handshake; 0 also turns TLS 1.2
-        tickets off (``SSL_CTX_set_num_tickets``).
+    ``ticket_count``
+        tlslite-ng's field: TLS 1.3 tickets after a full handshake; 0 also
+        turns TLS 1.2 tickets off.
+    ``num_tickets``
+        OpenSSL's name (``SSL_CTX_set_num_tickets``) for the same count,
+        with OpenSSL's meaning: TLS 1.2 ignores it, a 0 set here leaves
+        TLS 1.2 tickets on.
+    ``ticket_options``
+        OpenSSL option bits (``SSL_CTX_set_options``); ``SSL_OP_NO_TICKET``
+        turns TLS 1.2 tickets off.
     ``ticket_keys``
         A key ring (:class:`KeyRing`, :class:`RotatingKeyRing`, ...) or a
         list of :class:`TicketKey` (first one seals), used as given.
@@ -177,6 +186,10 @@ class TicketSettingsMixin(object):
         self.ticket_max_psk_identities = DEFAULT_MAX_PSK_IDENTITIES
         self.ticket_format = "native"
         self.openssl_sid_ctx = b""
+        self.ticket_options = 0
+        # the value last set through num_tickets: a ticket_count of 0 that
+        # came from there keeps OpenSSL's meaning (TLS 1.2 tickets stay on)
+        self._num_tickets_set = None
         # validate() hands every handshake a copy: rings live here, made
         # once per configuration and shared by all the copies
         self._ticket_shared = _SharedTicketState()
@@ -189,6 +202,13 @@ class TicketSettingsMixin(object):
     @num_tickets.setter
     def num_tickets(self, value: int) -> None:
         self.ticket_count = value
+        self._num_tickets_set = value
+
+    def tls12_tickets_off(self):
+        """``SSL_OP_NO_TICKET``, or tlslite-ng's ``ticket_count = 0``."""
+        if self.ticket_options & SSL_OP_NO_TICKET:
+            return True
+        return self.ticket_count == 0 and self._num_tickets_set != 0
 
     def __deepcopy__(self, memo):
         # tlslite-ng's fields are copied; the ticket handles and the shared
@@ -223,6 +243,11 @@ class TicketSettingsMixin(object):
                 not 0 <= count < 2 ** 16:
             raise ValueError("num_tickets (ticket_count) must be an integer "
                              "from 0 to 65535, got {0!r}".format(count))
+        options = self.ticket_options
+        if isinstance(options, bool) or not isinstance(options, int) or \
+                options & ~SSL_OP_NO_TICKET:
+            raise ValueError("ticket_options must be 0 or SSL_OP_NO_TICKET, "
+                             "got {0!r}".format(options))
 
     def _resolve_key_ring(self, other):
         """The key ring for this configuration; made once, then reused."""

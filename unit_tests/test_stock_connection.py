@@ -71,7 +71,7 @@ test_dec_cb_exception_is_the_cause = \
     test_tables.test_dec_cb_exception_is_the_cause
 test_gen_cb_failure_is_internal_error = \
     test_tables.test_gen_cb_failure_is_internal_error
-test_num_tickets_zero = test_tables.test_num_tickets_zero
+test_ticket_count_zero = test_tables.test_ticket_count_zero
 test_tlslite_client_sees_tls13_resumption = \
     test_tables.test_tlslite_client_sees_tls13_resumption
 test_expired_ticket_gives_full_handshake = \

@@ -73,7 +73,7 @@ def build_parser(prog="tlslite_tickets server"):
         "groups, e.g. x25519,secp256r1,ffdhe2048")
     add("--param", metavar="DHFILE", help="PEM file with DH parameters")
     add("--tickets", metavar="COUNT", type=int, help="TLS 1.3 tickets after "
-        "a full handshake (settings.num_tickets); 0 also turns TLS 1.2 "
+        "a full handshake (settings.ticket_count); 0 also turns TLS 1.2 "
         "tickets off. Default 2")
     tickets = parser.add_argument_group("session tickets")
     add = tickets.add_argument
@@ -126,7 +126,8 @@ def build_settings(args):
     """TicketHandshakeSettings for the parsed flags (not yet validated)."""
     settings = TicketHandshakeSettings()
     if args.tickets is not None:
-        settings.num_tickets = args.tickets
+        # tls.py's meaning: 0 also turns TLS 1.2 tickets off
+        settings.ticket_count = args.tickets
     psk = secret_sources.resolve(args.psk, args.psk_file, None, "--psk",
                                  common.warn)
     if psk is not None or args.psk_ident:

@@ -29,7 +29,12 @@ because it holds the secret that resumes the session::
     }
 
 ``time`` is when the client received the ticket; tlslite-ng uses it for
-the TLS 1.3 obfuscated ticket age and to drop expired tickets.
+the TLS 1.3 obfuscated ticket age and to drop expired tickets. A TLS 1.2
+``ticket_lifetime`` of 0 is saved as received: RFC 5077 section 3.3 makes it
+"unspecified" (OpenSSL's servers, and ours, send it for a ticket renewed on
+a resumed handshake), and it is read back as
+:data:`UNSPECIFIED_TLS12_LIFETIME`, since tlslite-ng's client would
+otherwise take it for an expired ticket.
 """
 
 import base64
@@ -245,6 +250,11 @@ def load(path):
                  "session file {0!r}".format(path))
 
 
+#: Seconds a TLS 1.2 ticket with lifetime hint 0 ("unspecified") is kept:
+#: the default session timeout of OpenSSL's client.
+UNSPECIFIED_TLS12_LIFETIME = 7200
+
+
 def to_session(record):
     """A tlslite-ng ``Session`` that handshakeClientCert can resume."""
     suite = record["cipher_suite"]
@@ -270,7 +280,8 @@ def to_session(record):
     master = bytearray(record["master_secret"])
     tickets = []
     for item in record["tickets"]:
-        ticket = Ticket(bytearray(item["ticket"]), item["ticket_lifetime"],
+        ticket = Ticket(bytearray(item["ticket"]),
+                        item["ticket_lifetime"] or UNSPECIFIED_TLS12_LIFETIME,
                         master, suite)
         ticket.time_received = item["time"]
         tickets.append(ticket)
