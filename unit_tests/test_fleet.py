@@ -29,7 +29,7 @@ LINE = re.compile(r"^worker (\d+): [\d.:]+: (TLS 1\.[23]) \S+, resumed: "
                   r"(yes|no), tickets sent: (\d+)")
 
 
-class Fleet(object):
+class Fleet:
     """The server processes, seen through their summary lines."""
 
     def __init__(self, proc):

@@ -32,7 +32,7 @@ def cache_connection(cache):
     class CachedConnection(tt.TicketTLSConnection):
         def handshakeServer(self, **kwargs):
             kwargs.setdefault("sessionCache", cache)
-            return super(CachedConnection, self).handshakeServer(**kwargs)
+            return super().handshakeServer(**kwargs)
 
     return CachedConnection
 
@@ -274,7 +274,7 @@ def test_concurrent_claims_from_separate_clients(redis_server):
     assert sorted(wins) == [False] * 15 + [True]
 
 
-class FlakyClient(object):
+class FlakyClient:
     """A stand-in client: fails while ``down``, counting calls."""
 
     def __init__(self):
@@ -409,7 +409,7 @@ def test_moved_or_altered_entries_do_not_open(redis_server):
         cache[session.sessionID]
 
 
-class DownClient(object):
+class DownClient:
     def set(self, *args, **kwargs):
         raise ConnectionError("down")
 
