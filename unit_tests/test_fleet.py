@@ -66,7 +66,8 @@ class Fleet:
 def start_fleet(url, cert_files, tmp_path, key_flag="--ticket-seed-file"):
     """``server --workers 4 --single-use``, Redis at ``url`` given through
     the environment and the seed (or a key file) through a file, as the
-    README's fleet example does: no secret on the command line."""
+    fleet example of docs/operations.rst does: no secret on the command
+    line."""
     cert, key = cert_files
     (tmp_path / "index.html").write_text("fleet")
     secret = tmp_path / "ticket-secret"

@@ -498,8 +498,8 @@ def test_used_tickets_after_a_redis_restart(make_server, tmp_path,
 
 def test_what_redis_keeps(make_server, redis_server):
     """One key per TLS 1.3 resumption (single-use) and one per TLS 1.2
-    session-ID handshake (cache); their lifetimes and sizes, as the README
-    states them."""
+    session-ID handshake (cache); their lifetimes and sizes, as
+    docs/operations.rst ("What Redis keeps") states them."""
     one, two = start_pair(make_server, redis_server.url)
     client = one.store.client
     tls13, tls12 = PythonSSLClient("1.3"), session_id_client()
