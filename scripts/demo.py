@@ -27,7 +27,7 @@ def say(who, text):
     print("  {0:<6} {1}".format(who, text), flush=True)
 
 
-class DemoCallbacks(object):
+class DemoCallbacks:
     """gen_cb stamps each new session with who/when; dec_cb resumes."""
 
     def __init__(self):
@@ -85,7 +85,7 @@ def serve(listener, credentials, settings, quiet=False):
             sock.close()
 
 
-class Client(object):
+class Client:
     """Python's ssl (OpenSSL), counting the NewSessionTickets it reads."""
 
     def __init__(self, version, port):

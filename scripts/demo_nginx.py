@@ -48,7 +48,7 @@ def dec_cb(conn, session, keyname, status, arg):
     return tt.SSL_TICKET_RETURN_IGNORE_RENEW
 
 
-class Client(object):
+class Client:
     """Python's ssl; keeps the ticket bytes of each NewSessionTicket."""
 
     def __init__(self, version):

@@ -83,7 +83,7 @@ def wait_till_listening(port, proc, timeout=30):
     return False
 
 
-class Server(object):
+class Server:
     """One server process (stock or ours) for one JSON configuration."""
 
     def __init__(self, command, cwd, env, log_path):

@@ -26,7 +26,7 @@ import time
 HOST = "127.0.0.1"
 
 
-class Stats(object):
+class Stats:
     """Server-side counts, updated by the connection threads."""
 
     def __init__(self):

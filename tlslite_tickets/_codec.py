@@ -44,7 +44,7 @@ class TicketCodec(Protocol):
         """A reason the format forbids resuming ``contents``, or None."""
 
 
-class NativeCodec(object):
+class NativeCodec:
     """The package's own format (``_ticket.py``)."""
 
     name = "native"
@@ -64,7 +64,7 @@ class NativeCodec(object):
         return None
 
 
-class OpenSSLCodec(object):
+class OpenSSLCodec:
     """OpenSSL's format (``_openssl_ticket.py``) with the server's
     session id context, checked byte for byte like OpenSSL does."""
 

@@ -46,5 +46,5 @@ class TicketTLSConnection(TLSConnection):
         if self._pending_tickets:
             for result in self._send_pending_tickets():
                 yield result
-        for result in super(TicketTLSConnection, self).writeAsync(s):
+        for result in super().writeAsync(s):
             yield result

@@ -34,7 +34,7 @@ class DERError(ValueError):
     """DER (or PEM) that cannot be read."""
 
 
-class TLV(object):
+class TLV:
     """One DER element: ``cls`` (0 universal .. 3 private), ``constructed``,
     ``number`` (the tag number) and ``value`` (the content bytes)."""
 

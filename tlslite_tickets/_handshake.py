@@ -58,7 +58,7 @@ def _call(what, func, *args):
             from exc
 
 
-class TicketHandshake(object):
+class TicketHandshake:
     """Ticket decisions for one server handshake (see module docstring)."""
 
     def __init__(self, conn, settings):

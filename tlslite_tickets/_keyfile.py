@@ -196,7 +196,7 @@ def _signature(path):
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-class _KeyFile(object):
+class _KeyFile:
     """One watched file: its signature and the keys last loaded from it."""
 
     __slots__ = ("path", "signature", "keys", "error")
@@ -208,7 +208,7 @@ class _KeyFile(object):
         self.error = None
 
 
-class KeyFileRing(object):
+class KeyFileRing:
     """A key ring read from key files, reloaded when they change.
 
     Like nginx's ``ssl_session_ticket_key`` list: the first key of the first

@@ -18,7 +18,7 @@ _NAME_LABEL = b"tlslite-tickets key name v1"
 _AEAD_LABEL = b"tlslite-tickets aead key v1"
 
 
-class TicketKey(object):
+class TicketKey:
     """One ticket key: a public 16-byte ``name`` and a secret.
 
     The AEAD key is derived from the secret once, here, so sealing a ticket
@@ -56,7 +56,7 @@ class TicketKey(object):
         return "TicketKey(name={0})".format(self.name.hex())
 
 
-class KeyRing(object):
+class KeyRing:
     """The keys a server uses: the first seals, all of them open.
 
     ``lookup`` reports whether a ticket's key is the current one; tickets

@@ -79,7 +79,7 @@ _WRITTEN = (1, 2, 3, 4, 5, 6, 9, 13, 14, 15, 16, 18, 19)
 _ALWAYS_WRITTEN = (19,)
 
 
-class OpenSSLSession(object):
+class OpenSSLSession:
     """The fields of one ``SSL_SESSION``; absent optional fields are None.
 
     ``master_key`` (a secret) is never shown by ``repr``.

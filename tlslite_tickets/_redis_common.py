@@ -72,7 +72,7 @@ def describe_client(client):
         return type(client).__name__
 
 
-class OutageGuard(object):
+class OutageGuard:
     """Run Redis commands; track, log and short-circuit outages.
 
     ``what`` names the store in log lines (for example
@@ -155,7 +155,7 @@ class OutageGuard(object):
                  "failed meanwhile)", self.what, seconds, failures)
 
 
-class RedisBacked(object):
+class RedisBacked:
     """What a Redis-backed store shares: its client, namespace and outage
     state (``self.client``, ``self.namespace``, ``self._guard``)."""
 

@@ -94,7 +94,7 @@ def _positive_number(name, value):
     return value
 
 
-class _Window(object):
+class _Window:
     """An immutable snapshot: the keys around one slot, by name.
 
     Swapped in whole, so readers never see a half-built dictionary and need
@@ -109,7 +109,7 @@ class _Window(object):
         self.by_name = dict((key.name, (key, i)) for i, key in by_slot.items())
 
 
-class RotatingKeyRing(object):
+class RotatingKeyRing:
     """A key ring whose keys change every ``rotation_period`` seconds.
 
     Implements the key ring interface of :class:`KeyRing`

@@ -65,7 +65,7 @@ def _hooks_module():
     return module
 
 
-class _SharedTicketState(object):
+class _SharedTicketState:
     """What one settings object and all its copies share (see above)."""
 
     def __init__(self, random_seed=None):
@@ -88,7 +88,7 @@ class _SharedTicketState(object):
         return _SharedTicketState, (self.random_seed,)
 
 
-class TicketSettingsMixin(object):
+class TicketSettingsMixin:
     """The ticket part of the settings, usable on any HandshakeSettings.
 
     Fields:
@@ -165,10 +165,10 @@ class TicketSettingsMixin(object):
         # every way of making one (constructor, copy, unpickling) gets here,
         # before the object can reach any handshake
         _hooks_module().install_hooks()
-        return super(TicketSettingsMixin, cls).__new__(cls)
+        return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        super(TicketSettingsMixin, self).__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)
         self._init_ticket_fields()
 
     def _init_ticket_fields(self):
@@ -319,7 +319,7 @@ class TicketSettingsMixin(object):
         """
         # ours first, so a bad num_tickets is reported by its OpenSSL name
         self._check_ticket_fields()
-        plain = super(TicketSettingsMixin, self).validate()
+        plain = super().validate()
         other = _hooks_module().adopt_validated_fields(copy.copy(self), plain)
         other.ticket_key_ring = self._resolve_key_ring(other)
         other.ticket_single_use_store = self._resolve_single_use()

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Tuple, Type
 log = logging.getLogger("tlslite_tickets")
 
 
-class MemorySingleUseStore(object):
+class MemorySingleUseStore:
     """A bounded, thread-safe, in-process single-use store.
 
     Holds at most ``max_entries`` unexpired ticket ids. When it is full of
@@ -70,7 +70,7 @@ class MemorySingleUseStore(object):
             len(self._expiry), self.max_entries)
 
 
-class WatchedStore(object):
+class WatchedStore:
     """A user's store, whose failures are logged at WARNING once per outage.
 
     An outage starts with the first ``claim`` that raises and ends with the

@@ -50,7 +50,7 @@ class TicketDecodeError(DecodeError):
     """A ticket that cannot be opened or parsed (status NO_DECRYPT)."""
 
 
-class TicketContents(object):
+class TicketContents:
     """The session state a ticket carries. ``secret`` is never in ``repr``."""
 
     __slots__ = ("protocol_version", "cipher_suite", "secret", "created_ms",

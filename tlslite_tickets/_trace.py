@@ -52,7 +52,7 @@ def version_name(version):
                                                       str(version))
 
 
-class ConnectionTrace(object):
+class ConnectionTrace:
     """Trace lines for one connection, numbered so threads can be told apart."""
 
     __slots__ = ("number", "quiet")

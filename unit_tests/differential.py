@@ -212,7 +212,7 @@ def key_callback(mode):
     return key_cb
 
 
-class ServerObservation(object):
+class ServerObservation:
     def __init__(self, index):
         self.index = index
         self.gen = 0
@@ -269,7 +269,7 @@ def our_settings(words, record):
     return settings
 
 
-class OurServer(object):
+class OurServer:
     """Our server on a loopback port, serving one scenario at a time."""
 
     def __init__(self, credentials):
@@ -323,7 +323,7 @@ class OurServer(object):
         self._listener.close()
 
 
-class OracleClient(object):
+class OracleClient:
     """The oracle's client mode, one long-lived process."""
 
     def __init__(self, binary):

@@ -175,7 +175,7 @@ def tls12_hello(ticket, server_name=b"localhost", ems=True,
                                 extensions=extensions)
 
 
-class FirstFlight(object):
+class FirstFlight:
     """What the server answered: handshake message types, ServerHello,
     and the alert description if it sent one."""
 

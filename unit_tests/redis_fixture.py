@@ -74,7 +74,7 @@ def make_tls_files(directory):
     return {name: paths[name] for name in ("ca", "cert", "key")}
 
 
-class RedisProcess(object):
+class RedisProcess:
     """One redis-server child process; restartable on the same port."""
 
     def __init__(self, directory, port=None, password=None, tls=None,

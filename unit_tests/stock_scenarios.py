@@ -27,7 +27,7 @@ HOST = "127.0.0.1"
 TIMEOUT = 20
 
 
-class Streams(object):
+class Streams:
     """``os.urandom`` replacement: a SHA-256 counter stream per thread."""
 
     def __init__(self):
@@ -49,7 +49,7 @@ class Streams(object):
         return bytes(out[:count])
 
 
-class RecordingSocket(object):
+class RecordingSocket:
     """A socket that keeps every byte sent through it."""
 
     def __init__(self, sock):

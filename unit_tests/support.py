@@ -25,7 +25,7 @@ HOST = "127.0.0.1"
 TIMEOUT = 20
 
 
-class ConnectionRecord(object):
+class ConnectionRecord:
     """What the server saw on one connection."""
 
     def __init__(self):
@@ -105,7 +105,7 @@ def _tickets_sent(conn):
     return getattr(conn, "tickets_sent", None)
 
 
-class ClientResult(object):
+class ClientResult:
     def __init__(self, resumed, tickets, session, reply=b""):
         self.resumed = resumed
         self.tickets = tickets
@@ -116,7 +116,7 @@ class ClientResult(object):
 PY_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 
 
-class PythonSSLClient(object):
+class PythonSSLClient:
     """Python's ``ssl`` module (OpenSSL 3), counting NewSessionTickets."""
 
     name = "python-ssl"
@@ -151,7 +151,7 @@ class PythonSSLClient(object):
                                 sock.session, reply)
 
 
-class TlsliteClient(object):
+class TlsliteClient:
     """tlslite-ng's own client."""
 
     name = "tlslite"
@@ -202,7 +202,7 @@ def _read_all(sock):
 CLIENTS = {"python-ssl": PythonSSLClient, "tlslite": TlsliteClient}
 
 
-class OpenSSLClient(object):
+class OpenSSLClient:
     """``openssl s_client`` with -sess_out/-sess_in and -msg."""
 
     name = "openssl-s_client"
@@ -229,7 +229,7 @@ class OpenSSLClient(object):
         return ClientResult("Reused," in out, tickets, save_to, out)
 
 
-class CallbackLog(object):
+class CallbackLog:
     """gen_cb/dec_cb that count their calls and answer as told.
 
     ``ret`` is what dec_cb returns for decrypted tickets (or a function of
@@ -293,7 +293,7 @@ def ticket_settings(log=None, **fields):
     return settings
 
 
-class FakeClock(object):
+class FakeClock:
     """An injectable ``ticket_clock`` that only moves when told to."""
 
     def __init__(self, now=1700000000.0):
@@ -306,7 +306,7 @@ class FakeClock(object):
         self.now += seconds
 
 
-class GnuTLSClient(object):
+class GnuTLSClient:
     """``gnutls-cli --resume``: a full handshake, then a resumption.
 
     Its debug log (-d 4) names every NewSessionTicket; stdout and stderr

@@ -28,7 +28,7 @@ BODY = b"hello from the ticket server\n"
 VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 
 
-class ServerProcess(object):
+class ServerProcess:
     """A server command in a subprocess; its output lines are collected."""
 
     def __init__(self, command, cwd, probe=False, preexec_fn=None):
@@ -135,7 +135,7 @@ def servers(workdir):
             server.err
 
 
-class Result(object):
+class Result:
     def __init__(self, reply, tickets, session, resumed):
         self.reply, self.tickets = reply, tickets
         self.session, self.resumed = session, resumed

@@ -38,7 +38,7 @@ _LAUNCHER = ("import sys; from tlslite_tickets import __main__ as m; "
 REGISTERED = all(name in dispatcher.COMMANDS for name in COMMANDS)
 
 
-class Run(object):
+class Run:
     def __init__(self, proc):
         self.code = proc.returncode
         self.out = proc.stdout.decode("utf-8", "replace")

@@ -55,3 +55,15 @@ def test_readme_sends_readers_to_the_docs_not_elsewhere():
     readme = read("README.md")
     assert "shared/ticket-spec.md" not in readme
     assert "docs/spec.rst" in readme
+
+
+def test_readme_links_every_page_and_the_index_lists_them():
+    """The README is the front door: each page of docs/ is one link away,
+    and each is in the toctree (Sphinx would only warn about an orphan)."""
+    readme = read("README.md")
+    index = read("docs", "index.rst")
+    for page in pages():
+        if page != "index.rst":
+            assert "(docs/{0})".format(page) in readme, page
+            assert re.search(r"^   {0}$".format(page[:-len(".rst")]), index,
+                             re.M), page

@@ -1,15 +1,16 @@
-"""The README's ways of building a server, run as the README shows them.
+"""The documentation's ways of building a server, run exactly as written.
 
 Each example (http.server with TLSSocketServerMixIn, a plain socketserver,
 a selectors event loop driving handshakeServerAsync) is taken from
-README.md, run with ticket settings, and resumed by Python's ssl client in
-TLS 1.2 and TLS 1.3; the server reports the appdata it got back.
+docs/embedding.rst, run with ticket settings, and resumed by Python's ssl
+client in TLS 1.2 and TLS 1.3; the server reports the appdata it got back.
 """
 
 import os
 import re
 import socket
 import socketserver
+import textwrap
 import threading
 
 import pytest
@@ -17,31 +18,33 @@ import pytest
 import tlslite_tickets as tt
 from support import HOST, CallbackLog, PythonSSLClient, ticket_settings
 
-README = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
-                      "README.md")
+PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                    "docs", "embedding.rst")
 APPDATA = b"user=alice"
 
 
-def readme_example(title):
-    """The code of the README block that starts with ``# example: title``."""
-    with open(README) as handle:
+def page_example(title):
+    """The code of the page's block that starts with ``# example: title``."""
+    with open(PAGE, encoding="utf-8") as handle:
         text = handle.read()
-    blocks = re.findall(r"```python\n(# example: (.*?)\n.*?)```", text,
-                        re.DOTALL)
-    found = [code for code, name in blocks if name == title]
-    assert len(found) == 1, "README has no single example " + title
+    # a code block: the directive, a blank line, then indented or blank lines
+    blocks = [textwrap.dedent(body) for body in re.findall(
+        r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", text, re.M)]
+    found = [code for code in blocks
+             if code.startswith("# example: " + title + "\n")]
+    assert len(found) == 1, "docs/embedding.rst has no single example " + title
     return found[0]
 
 
 def run_example(title, credentials, settings):
     namespace = {"chain": credentials[0], "key": credentials[1],
-                 "settings": settings, "__name__": "readme_example"}
-    exec(compile(readme_example(title), "README.md: " + title, "exec"),
+                 "settings": settings, "__name__": "docs_example"}
+    exec(compile(page_example(title), "docs/embedding.rst: " + title, "exec"),
          namespace)
     return namespace
 
 
-class Running(object):
+class Running:
     """A server from an example, serving in a thread on a loopback port."""
 
     def __init__(self, title, credentials, settings):
@@ -82,7 +85,7 @@ class Running(object):
 @pytest.mark.parametrize("version", ["1.2", "1.3"])
 @pytest.mark.parametrize("title", ["http.server", "socketserver",
                                    "event loop"])
-def test_readme_server_resumes_with_appdata(credentials, title, version):
+def test_documented_server_resumes_with_appdata(credentials, title, version):
     log = CallbackLog(appdata=APPDATA)
     server = Running(title, credentials, ticket_settings(log))
     try:

@@ -29,7 +29,7 @@ LINE = re.compile(r"^worker (\d+): [\d.:]+: (TLS 1\.[23]) \S+, resumed: "
                   r"(yes|no), tickets sent: (\d+)")
 
 
-class Fleet(object):
+class Fleet:
     """The server processes, seen through their summary lines."""
 
     def __init__(self, proc):
@@ -66,7 +66,8 @@ class Fleet(object):
 def start_fleet(url, cert_files, tmp_path, key_flag="--ticket-seed-file"):
     """``server --workers 4 --single-use``, Redis at ``url`` given through
     the environment and the seed (or a key file) through a file, as the
-    README's fleet example does: no secret on the command line."""
+    fleet example of docs/operations.rst does: no secret on the command
+    line."""
     cert, key = cert_files
     (tmp_path / "index.html").write_text("fleet")
     secret = tmp_path / "ticket-secret"

@@ -123,7 +123,7 @@ def test_key_names_must_be_16_bytes(name, secret_len):
         assert len(name) == 16 and key.name == name
 
 
-class Hellos(object):
+class Hellos:
     """Live servers and a real TLS 1.3 ticket, shared by the examples:
     ``retry_server`` (same keys) takes only P-256 key shares, so the
     X25519 hellos sent to it get a HelloRetryRequest."""

@@ -136,7 +136,7 @@ def test_structured_sessions_never_crash(version, cipher, session_id, key,
     assert (status == tt.SSL_TICKET_NO_DECRYPT) == (contents is None)
 
 
-class Hellos(object):
+class Hellos:
     """A live OpenSSL-format server, shared by the examples."""
 
     server = None

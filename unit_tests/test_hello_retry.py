@@ -262,7 +262,8 @@ def python_resumption(port):
 
 
 def test_openssl_anti_replay_loses_a_retried_resumption(cert_files):
-    # The README's deliberate difference. With early data on, OpenSSL's
+    # The deliberate difference of docs/spec.rst (HelloRetryRequest) and
+    # docs/differences.rst. With early data on, OpenSSL's
     # anti-replay cache drops the ticket's session while handling the first
     # ClientHello, so the second one cannot resume; without a retry it
     # resumes (our single-use store is asked once: see the test below).

@@ -16,7 +16,7 @@ from support import (HOST, TIMEOUT, CallbackLog, PythonSSLClient,
                      ticket_settings)
 
 
-class CuttingProxy(object):
+class CuttingProxy:
     """Forward records client<->server; cut after ``limit`` records sent
     in direction ``cut`` ("up" = client to server, "down" = the other)."""
 
@@ -76,7 +76,7 @@ def _recv_exact(sock, size):
     return data
 
 
-class ViaProxy(object):
+class ViaProxy:
     port = None
 
 

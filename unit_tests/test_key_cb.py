@@ -17,7 +17,7 @@ SECRET = b"0123456789abcdef" * 2
 NAME = b"\x00" * 16
 
 
-class KeyCallback(object):
+class KeyCallback:
     """Answers with ``answer`` (1, 2 or 0), counting calls by direction."""
 
     def __init__(self, answer):

@@ -54,7 +54,7 @@ def b64(raw):
     return base64.b64encode(raw).decode()
 
 
-class TestLoadKeyFile(object):
+class TestLoadKeyFile:
     def test_raw_key(self, write):
         keys = load_key_file(write(KEY1))
         assert len(keys) == 1 and same(keys[0], KEY1)
@@ -94,7 +94,7 @@ class TestLoadKeyFile(object):
         assert same(load_key_file(write(raw))[0], raw)
 
 
-class TestBadKeyFiles(object):
+class TestBadKeyFiles:
     def check(self, path, *words):
         with pytest.raises(KeyFileError) as info:
             load_key_file(path)
@@ -153,7 +153,7 @@ class TestBadKeyFiles(object):
         self.check(write(KEY1 * (MAX_KEY_FILE_LEN // 80 + 1)), "larger")
 
 
-class TestKeyFileRing(object):
+class TestKeyFileRing:
     def test_first_key_of_first_file_seals(self, write):
         ring = KeyFileRing([write(KEY1 + KEY2, "a"), write(KEY3, "b")])
         assert same(ring.encryption_key(0), KEY1)

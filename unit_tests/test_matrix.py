@@ -39,7 +39,7 @@ MATRIX = [
 APPDATA = b"Hello World"
 
 
-class Recorder(object):
+class Recorder:
     """The callbacks of OpenSSL's test, counting their calls."""
 
     def __init__(self, ret):

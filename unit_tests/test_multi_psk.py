@@ -25,7 +25,7 @@ from test_differential import oracle, quiet_aborts  # noqa: F401 (fixtures)
 LIFETIME = 3
 
 
-class Endpoint(object):
+class Endpoint:
     """What the clients of support.py and rawhello.py need of a server."""
 
     def __init__(self, port):
@@ -35,7 +35,7 @@ class Endpoint(object):
         pass
 
 
-class OpenSSLSide(object):
+class OpenSSLSide:
     def __init__(self, oracle, cert_files, words):
         self.proc = subprocess.Popen(
             [oracle, "serve", cert_files[0], cert_files[1], d.line(words)],
@@ -48,7 +48,7 @@ class OpenSSLSide(object):
         return rows
 
 
-class OurSide(object):
+class OurSide:
     def __init__(self, credentials, words):
         self.server = d.OurServer(credentials)
         self.endpoint = Endpoint(self.server.port)

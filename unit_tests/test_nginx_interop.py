@@ -37,7 +37,7 @@ def _nginx_installed():
         require_tool("nginx")
 
 
-class Hop(object):
+class Hop:
     """One connection of the client: what it saw."""
 
     def __init__(self, resumed, session, tickets, reply):
@@ -51,7 +51,7 @@ class Hop(object):
         return [ticket[:16] for ticket in self.tickets]
 
 
-class Client(object):
+class Client:
     """Python's ``ssl``, one context for every server."""
 
     def __init__(self, version):
@@ -148,7 +148,7 @@ def assert_ours_answered(hop):
 
 @pytest.mark.parametrize("size", KEY_SIZES)
 @pytest.mark.parametrize("version", VERSIONS)
-class TestBothWays(object):
+class TestBothWays:
 
     def test_a_ticket_from_nginx_resumes_on_ours(self, version, size,
                                                  key_files, nginx, ours):
@@ -314,7 +314,7 @@ def test_make_demo_nginx_hops_one_ticket_between_the_servers():
             assert line.endswith("appdata b'user=alice;plan=gold'")
 
 
-class _Listening(object):
+class _Listening:
     """What rawhello.exchange needs of a server: a port."""
 
     def __init__(self, port):

@@ -487,7 +487,7 @@ def test_nothing_secret_in_traces_reprs_or_errors(make_server, tmp_path,
     assert len(secrets) >= 6
 
 
-class _ClientTicket(object):
+class _ClientTicket:
     """What tlslite-ng's binder code reads of a ticket the client holds."""
 
     def __init__(self, ticket, nonce):

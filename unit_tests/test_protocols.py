@@ -11,22 +11,22 @@ from support import CallbackLog, PythonSSLClient, ticket_settings
 LOGGER = "tlslite_tickets"
 
 
-class OnlyLookup(object):
+class OnlyLookup:
     def lookup(self, name, now):
         return None, False
 
 
-class OnlyEncryptionKey(object):
+class OnlyEncryptionKey:
     def encryption_key(self, now):
         return None
 
 
-class NoClaim(object):
+class NoClaim:
     def claim_ticket(self, ticket_id, expires_at, now):
         return True
 
 
-class ClaimNotCallable(object):
+class ClaimNotCallable:
     claim = True
 
 
@@ -65,7 +65,7 @@ def test_store_without_claim_names_it(store):
     assert "SingleUseStore" in message
 
 
-class OneKeyRing(object):
+class OneKeyRing:
     """A custom TicketKeyRing: one key, counting its calls."""
 
     def __init__(self):
@@ -93,7 +93,7 @@ def test_custom_key_ring_seals_and_opens(make_server, version):
     assert "encryption_key" in ring.calls and "lookup" in ring.calls
 
 
-class FlakyStore(object):
+class FlakyStore:
     """A custom SingleUseStore that fails while ``down`` is set."""
 
     def __init__(self):

@@ -32,7 +32,7 @@ def cache_connection(cache):
     class CachedConnection(tt.TicketTLSConnection):
         def handshakeServer(self, **kwargs):
             kwargs.setdefault("sessionCache", cache)
-            return super(CachedConnection, self).handshakeServer(**kwargs)
+            return super().handshakeServer(**kwargs)
 
     return CachedConnection
 
@@ -274,7 +274,7 @@ def test_concurrent_claims_from_separate_clients(redis_server):
     assert sorted(wins) == [False] * 15 + [True]
 
 
-class FlakyClient(object):
+class FlakyClient:
     """A stand-in client: fails while ``down``, counting calls."""
 
     def __init__(self):
@@ -409,7 +409,7 @@ def test_moved_or_altered_entries_do_not_open(redis_server):
         cache[session.sessionID]
 
 
-class DownClient(object):
+class DownClient:
     def set(self, *args, **kwargs):
         raise ConnectionError("down")
 
@@ -498,8 +498,8 @@ def test_used_tickets_after_a_redis_restart(make_server, tmp_path,
 
 def test_what_redis_keeps(make_server, redis_server):
     """One key per TLS 1.3 resumption (single-use) and one per TLS 1.2
-    session-ID handshake (cache); their lifetimes and sizes, as the README
-    states them."""
+    session-ID handshake (cache); their lifetimes and sizes, as
+    docs/operations.rst ("What Redis keeps") states them."""
     one, two = start_pair(make_server, redis_server.url)
     client = one.store.client
     tls13, tls12 = PythonSSLClient("1.3"), session_id_client()

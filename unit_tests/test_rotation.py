@@ -39,7 +39,7 @@ def slot_name(slot, seed=SEED):
     return derive_slot_key(seed, slot).name
 
 
-class TestDerivation(object):
+class TestDerivation:
     def test_pinned_derivation(self):
         # the derivation is a wire contract between servers: pin it
         counter = (7).to_bytes(8, "big")
@@ -74,7 +74,7 @@ class TestDerivation(object):
         assert one.decrypt_window == 7200
 
 
-class TestSlots(object):
+class TestSlots:
     def test_encryption_key_follows_the_slot(self):
         ring = RotatingKeyRing(SEED, PERIOD)
         assert ring.slot_at(999.999) == 9
@@ -134,7 +134,7 @@ class TestSlots(object):
         assert ring.lookup(slot_name(50), 1000) == (None, False)
 
 
-class TestConstantTime(object):
+class TestConstantTime:
     def test_rotation_derives_one_key(self, derivations):
         ring = RotatingKeyRing(SEED, PERIOD, decrypt_window=10 * PERIOD)
         ring.encryption_key(1000)
@@ -165,7 +165,7 @@ class TestConstantTime(object):
         assert ring.lookup(slot_name(5), 1000)[1] is True
 
 
-class TestThreads(object):
+class TestThreads:
     def test_concurrent_rotation_agrees_with_one_thread(self):
         ring = RotatingKeyRing(SEED, 10)
         reference = RotatingKeyRing(SEED, 10)
@@ -195,7 +195,7 @@ class TestThreads(object):
         assert errors == []
 
 
-class TestSecrecy(object):
+class TestSecrecy:
     def test_repr_shows_no_seed_or_secret(self):
         ring = RotatingKeyRing(SEED, PERIOD)
         before = repr(ring)
@@ -216,7 +216,7 @@ class TestSecrecy(object):
         assert repr(seed) not in str(info.value)
 
 
-class TestArguments(object):
+class TestArguments:
     @pytest.mark.parametrize("kwargs, argument", [
         ({"seed": "a text seed of many chars"}, "seed"),
         ({"seed": 12345678901234567890}, "seed"),
@@ -246,7 +246,7 @@ class TestArguments(object):
         assert len(ring) == int(math.ceil(1.0 / 0.5)) + 1
 
 
-class TestWithTickets(object):
+class TestWithTickets:
     def test_ticket_sealed_by_one_server_opens_on_another(self):
         contents = _ticket.TicketContents((3, 3), 0xc02f, b"m" * 48,
                                           1000 * 1000, 300)

@@ -90,7 +90,8 @@ def test_every_listed_field_survives_every_chain():
             [tt.TicketKey(b"a" * 16, b"s" * 32)]),
         ticket_key_files=["unused"], ticket_seed=SEED,
         ticket_rotation_period=7, ticket_decrypt_window=70,
-        ticket_single_use=tt.MemorySingleUseStore(), ticket_clock=FakeClock())
+        ticket_single_use=tt.MemorySingleUseStore(), ticket_clock=FakeClock(),
+        num_tickets=3, ticket_options=tt.SSL_OP_NO_TICKET)
     values = {name: getattr(settings, name)
               for name in _settings._TICKET_FIELDS}
     assert None not in values.values()

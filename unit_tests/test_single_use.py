@@ -33,7 +33,7 @@ def test_twin_servers_sharing_a_store_refuse_the_replay(make_server):
     assert not client.connect(one, session=first.session).resumed
 
 
-class BrokenStore(object):
+class BrokenStore:
     def claim(self, ticket_id, expires_at, now):
         raise ConnectionError("store unreachable")
 

@@ -23,7 +23,7 @@ PERIOD = 100
 MAX_SECONDS = 120
 
 
-class Stamp(object):
+class Stamp:
     """gen_cb/dec_cb that stamp and check the client's name; thread-safe."""
 
     def __init__(self):

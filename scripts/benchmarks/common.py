@@ -127,7 +127,7 @@ def client_context(version):
     return ctx
 
 
-class TicketCounter(object):
+class TicketCounter:
     """Counts NewSessionTicket messages a context receives."""
 
     def __init__(self, ctx):
@@ -157,7 +157,7 @@ def py_connect(ctx, port, session, payload=b"ping\n"):
 
 # -- switching our AEAD backend (parts 1-3) -----------------------------------
 
-class PureAEAD(object):
+class PureAEAD:
     """Force our pure-Python AEAD path for the duration of a ``with``."""
 
     def __enter__(self):
@@ -171,7 +171,7 @@ class PureAEAD(object):
         _aead._AESGCM = self._saved
 
 
-class NoSwitch(object):
+class NoSwitch:
     """Leave the AEAD backend as installed (the ``PureAEAD`` stand-in)."""
 
     def __enter__(self):

@@ -21,7 +21,7 @@ from .common import (HOST, IMPLS, NO_CRYPTOGRAPHY, TIMEOUT, NoSwitch,
                      summarize)
 
 
-class HandshakeServer(object):
+class HandshakeServer:
     """A loopback server in a thread that records, per connection, the
     thread CPU time of ``handshakeServer``.
 
@@ -110,7 +110,7 @@ def stock_handshake_settings():
     return settings
 
 
-class HandshakeClient(object):
+class HandshakeClient:
     """One server's client side: its own context, ticket count, session."""
 
     def __init__(self, server, version, switch):

@@ -15,7 +15,7 @@ import threading
 from .common import BENCH_SCRIPT, HOST, ROOT, TIMEOUT
 
 
-class Process(object):
+class Process:
     """A server subprocess whose output is drained by a thread."""
 
     def __init__(self, argv, ready_prefix=None, env=None):

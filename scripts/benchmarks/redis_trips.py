@@ -38,7 +38,7 @@ _NOT_ROUND_TRIPS = ("info", "config|resetstat", "hello", "client|setinfo",
 _SETUP = {"smoke": 2, "full": 10}
 
 
-class _RedisServer(object):
+class _RedisServer:
     def __init__(self):
         self.directory = tempfile.mkdtemp(prefix="tlslite-tickets-redis-")
         with socket.socket() as sock:
@@ -76,7 +76,7 @@ class _RedisServer(object):
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class _CacheServer(object):
+class _CacheServer:
     """Serves ``count`` connections, one at a time, in a thread."""
 
     def __init__(self, settings, cache, credentials):

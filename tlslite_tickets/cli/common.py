@@ -156,7 +156,7 @@ def enable_trace(stream=None):
     return logger
 
 
-class TicketPolicy(object):
+class TicketPolicy:
     """State of the CLI's ticket callbacks, given to them as ``arg``."""
 
     def __init__(self, name, appdata):
@@ -220,7 +220,7 @@ class HTTPHandler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        super(HTTPHandler, self).do_GET()
+        super().do_GET()
 
     def _client_certificate(self):
         """Ask for a certificate after the handshake; True if one came."""

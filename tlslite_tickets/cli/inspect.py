@@ -93,7 +93,7 @@ def build_parser(prog="tlslite_tickets inspect"):
     return parser
 
 
-class SeedSearch(object):
+class SeedSearch:
     """The slots of a seed around now, searched for key names.
 
     One pass over the slots, outward from the current one, for every name

@@ -63,7 +63,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class NginxProcess(object):
+class NginxProcess:
     """nginx serving TLS on 127.0.0.1 with the given ticket key files.
 
     ``certificates``: ``(cert, key)`` path pairs, one ``ssl_certificate``

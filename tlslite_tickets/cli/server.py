@@ -225,7 +225,7 @@ def set_ticket_format(settings, args):
             raise common.CliError("--nginx-cert: {0}".format(exc))
 
 
-class TicketServerMixIn(object):
+class TicketServerMixIn:
     """Runs the TLS handshake, then the request handler, per connection."""
 
     daemon_threads = True  # a stop never waits for a slow client

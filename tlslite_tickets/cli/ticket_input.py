@@ -32,7 +32,7 @@ class InputError(ValueError):
     """Input that is not a ticket; the message is one line."""
 
 
-class TicketSource(object):
+class TicketSource:
     """One ticket, where it came from and what the client knew of it.
 
     ``client``: a dict of what the client's copy says (``protocol``,
