@@ -352,7 +352,9 @@ static void set_sid_ctx(SSL_CTX *ctx)
     unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
     size_t len = strlen(sid_ctx_hex) / 2, i;
 
-    if (strlen(sid_ctx_hex) % 2 != 0 || len > sizeof(sid_ctx))
+    if (strlen(sid_ctx_hex) % 2 != 0 || len > sizeof(sid_ctx)
+            || strspn(sid_ctx_hex, "0123456789abcdefABCDEF")
+               != strlen(sid_ctx_hex))
         die("--sid-ctx: at most 32 bytes in hex");
     for (i = 0; i < len; i++)
         if (sscanf(sid_ctx_hex + 2 * i, "%2hhx", &sid_ctx[i]) != 1)
