@@ -198,3 +198,15 @@ class TestOpenSSLServer(object):
         assert again.resumed
         # under the first key: no renewal asked for
         assert status_of(row) == [tt.SSL_TICKET_SUCCESS]
+
+    def test_a_key_openssl_does_not_hold_gives_a_full_handshake(
+            self, version, key_file, openssl_server, ours):
+        server = ours([key_file()], CallbackLog(appdata=APPDATA))
+        theirs = openssl_server(key_file(), version)
+        client = OracleClient(version)
+        first = client.connect(server)
+        hop = client.connect(theirs, first.session)
+        row = theirs.row()
+        assert hop.reply == b"done" and not hop.resumed and hop.tickets
+        assert status_of(row) == [tt.SSL_TICKET_NO_DECRYPT]
+        assert row["dec_app"] == ["-"]
