@@ -198,7 +198,7 @@ def test_oracle_serve_mode_with_a_key_file(oracle, cert_files, tmp_path):
     assert rows[1]["dec_app"] == [b"c1.1".hex()]
 
 
-@pytest.mark.parametrize("bad", ["7 bytes", "x" * 81])
+@pytest.mark.parametrize("bad", ["7 bytes", "x" * 81, "x" * 400])
 def test_oracle_refuses_a_bad_key_file(oracle, cert_files, tmp_path, bad):
     keyfile = tmp_path / "bad.key"
     keyfile.write_text(bad)
@@ -207,6 +207,15 @@ def test_oracle_refuses_a_bad_key_file(oracle, cert_files, tmp_path, bad):
                           capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 2
     assert "80 bytes" in proc.stderr
+
+
+@pytest.mark.parametrize("bad", ["abc", "0z", "00" * 33])
+def test_oracle_refuses_a_bad_sid_ctx(oracle, cert_files, bad):
+    proc = subprocess.run([oracle, "serve", cert_files[0], cert_files[1],
+                           "--sid-ctx", bad, "v=12"],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 2
+    assert "--sid-ctx" in proc.stderr
 
 
 def test_our_settings_follow_the_scenario():

@@ -8,7 +8,7 @@
  *
  * Command line (every socket is on 127.0.0.1):
  *
- *   ticket_oracle oracle CERT KEY [--keyfile FILE]
+ *   ticket_oracle oracle CERT KEY [--keyfile FILE] [--sid-ctx HEX]
  *       Reads one SCENARIO a line from stdin. Runs its connections between
  *       an OpenSSL server configured from it and the OpenSSL client below,
  *       both in this process over a loopback TCP connection, and writes one
@@ -20,7 +20,7 @@
  *       side against 127.0.0.1:PORT (the server under test) and writes one
  *       JSON line per scenario with the client's observables only.
  *
- *   ticket_oracle serve CERT KEY [--keyfile FILE] SCENARIO
+ *   ticket_oracle serve CERT KEY [--keyfile FILE] [--sid-ctx HEX] SCENARIO
  *       Listens on a free port, writes "port N", then serves the
  *       scenario's connections (conns=...) one after the other for any
  *       client, writing one JSON line of server observables per connection;
@@ -28,7 +28,14 @@
  *
  *   --keyfile FILE: an 80-byte ticket key file (nginx ssl_session_ticket_key
  *       format: name 16, HMAC secret 32, AES key 32) given to OpenSSL with
- *       SSL_CTX_set_tlsext_ticket_keys instead of its random keys.
+ *       SSL_CTX_set_tlsext_ticket_keys instead of its random keys. A file of
+ *       2 to 4 such keys (as nginx's several ssl_session_ticket_key files)
+ *       needs a key callback, since OpenSSL holds only one key: the first
+ *       key seals, every key opens, a ticket under a non-first key is
+ *       renewed (the callback answers 2, as nginx's). Not with key=...
+ *
+ *   --sid-ctx HEX: the server's session id context
+ *       (SSL_CTX_set_session_id_context); none by default.
  *
  * SCENARIO: words "name=value", all optional:
  *   v=12|13      protocol version (default 13)
@@ -128,6 +135,10 @@ static const struct scenario *cur_scn;
 static struct server_obs *cur_srv;
 static unsigned char key_name[16] = "oracle-key-name!";
 static unsigned char key_aes[32], key_hmac[32];
+/* --keyfile with several keys: name 16 | HMAC 32 | AES 32 each */
+#define MAX_FILE_KEYS 4
+static unsigned char file_keys[MAX_FILE_KEYS * 80];
+static int nfile_keys;
 
 static void die(const char *what)
 {
@@ -258,17 +269,18 @@ static SSL_TICKET_RETURN dec_cb(SSL *s, SSL_SESSION *ss,
     return (SSL_TICKET_RETURN)cur_scn->dec_ret[status];
 }
 
-static int set_keys(unsigned char *iv, EVP_CIPHER_CTX *ctx,
+static int set_keys(const unsigned char *aes, const unsigned char *mac,
+                    unsigned char *iv, EVP_CIPHER_CTX *ctx,
                     EVP_MAC_CTX *hctx, int enc)
 {
     OSSL_PARAM params[3];
 
     params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
-                                                  key_hmac, sizeof(key_hmac));
+                                                  (void *)mac, 32);
     params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                                  "SHA256", 0);
     params[2] = OSSL_PARAM_construct_end();
-    if (!EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, key_aes, iv, enc)
+    if (!EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, aes, iv, enc)
             || !EVP_MAC_CTX_set_params(hctx, params))
         return -1;
     return 1;
@@ -289,15 +301,39 @@ static int key_cb(SSL *s, unsigned char *name, unsigned char *iv,
         memcpy(name, key_name, sizeof(key_name));
         if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(EVP_aes_256_cbc())) <= 0)
             return -1;
-        return set_keys(iv, ctx, hctx, 1);
+        return set_keys(key_aes, key_hmac, iv, ctx, hctx, 1);
     }
     if (strcmp(mode, "err") == 0)
         return -1;
     if (strcmp(mode, "nokey") == 0 || memcmp(name, key_name, 16) != 0)
         return 0;
-    if (set_keys(iv, ctx, hctx, 0) < 0)
+    if (set_keys(key_aes, key_hmac, iv, ctx, hctx, 0) < 0)
         return -1;
     return strcmp(mode, "renew") == 0 ? 2 : 1;
+}
+
+/* --keyfile with several keys: the first seals, any opens, a non-first
+ * key's ticket is renewed */
+static int file_key_cb(SSL *s, unsigned char *name, unsigned char *iv,
+                       EVP_CIPHER_CTX *ctx, EVP_MAC_CTX *hctx, int enc)
+{
+    int i;
+
+    (void)s;
+    if (enc) {
+        memcpy(name, file_keys, 16);
+        if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(EVP_aes_256_cbc())) <= 0)
+            return -1;
+        return set_keys(file_keys + 48, file_keys + 16, iv, ctx, hctx, 1);
+    }
+    for (i = 0; i < nfile_keys; i++) {
+        const unsigned char *k = file_keys + 80 * i;
+
+        if (memcmp(name, k, 16) == 0)
+            return set_keys(k + 48, k + 16, iv, ctx, hctx, 0) < 0 ? -1
+                   : i == 0 ? 1 : 2;
+    }
+    return 0;
 }
 
 static void server_msg_cb(int write_p, int version, int content_type,
@@ -307,6 +343,24 @@ static void server_msg_cb(int write_p, int version, int content_type,
     if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0
             && ((const unsigned char *)buf)[0] == SSL3_MT_CLIENT_HELLO)
         cur_srv->hellos++;
+}
+
+static const char *sid_ctx_hex;     /* --sid-ctx */
+
+static void set_sid_ctx(SSL_CTX *ctx)
+{
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    size_t len = strlen(sid_ctx_hex) / 2, i;
+
+    if (strlen(sid_ctx_hex) % 2 != 0 || len > sizeof(sid_ctx)
+            || strspn(sid_ctx_hex, "0123456789abcdefABCDEF")
+               != strlen(sid_ctx_hex))
+        die("--sid-ctx: at most 32 bytes in hex");
+    for (i = 0; i < len; i++)
+        if (sscanf(sid_ctx_hex + 2 * i, "%2hhx", &sid_ctx[i]) != 1)
+            die("--sid-ctx: not hex");
+    if (!SSL_CTX_set_session_id_context(ctx, sid_ctx, (unsigned int)len))
+        die("SSL_CTX_set_session_id_context");
 }
 
 static SSL_CTX *server_ctx(const struct scenario *s, const char *cert,
@@ -330,9 +384,16 @@ static SSL_CTX *server_ctx(const struct scenario *s, const char *cert,
         SSL_CTX_set_session_ticket_cb(ctx, gen_cb, dec_cb, NULL);
     if (strcmp(s->key, "none") != 0)
         SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, key_cb);
-    if (keyfile != NULL
-            && SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)keyfile, 80) != 1)
+    if (keyfile != NULL && nfile_keys > 1) {
+        if (strcmp(s->key, "none") != 0)
+            die("key=... and a key file of several keys");
+        SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, file_key_cb);
+    } else if (keyfile != NULL
+            && SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)keyfile, 80) != 1) {
         die("SSL_CTX_set_tlsext_ticket_keys");
+    }
+    if (sid_ctx_hex != NULL)
+        set_sid_ctx(ctx);
     if (s->hrr && !SSL_CTX_set1_groups_list(ctx, "P-256"))
         die("groups");
     if (s->timeout > 0)
@@ -813,17 +874,17 @@ static void run_serve(const struct scenario *s, const char *cert,
 
 static unsigned char *load_keyfile(const char *path)
 {
-    static unsigned char keys[80];
     FILE *f = fopen(path, "rb");
     size_t got;
 
     if (f == NULL)
         die("cannot open the key file");
-    got = fread(keys, 1, sizeof(keys), f);
-    if (got != sizeof(keys) || fgetc(f) != EOF)
-        die("the key file must hold exactly 80 bytes");
+    got = fread(file_keys, 1, sizeof(file_keys), f);
+    if (got == 0 || got % 80 != 0 || fgetc(f) != EOF)
+        die("the key file must hold 80 bytes per key, 1 to 4 keys");
     fclose(f);
-    return keys;
+    nfile_keys = (int)(got / 80);
+    return file_keys;
 }
 
 int main(int argc, char **argv)
@@ -836,12 +897,17 @@ int main(int argc, char **argv)
     if (RAND_bytes(key_aes, sizeof(key_aes)) <= 0
             || RAND_bytes(key_hmac, sizeof(key_hmac)) <= 0)
         die("RAND_bytes");
-    for (i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--keyfile") == 0) {
-            keyfile = load_keyfile(argv[i + 1]);
+    for (i = 1; i + 1 < argc;)
+        if (strcmp(argv[i], "--keyfile") == 0
+                || strcmp(argv[i], "--sid-ctx") == 0) {
+            if (argv[i][2] == 'k')
+                keyfile = load_keyfile(argv[i + 1]);
+            else
+                sid_ctx_hex = argv[i + 1];
             memmove(argv + i, argv + i + 2, (argc - i - 2) * sizeof(*argv));
             argc -= 2;
-            break;
+        } else {
+            i++;
         }
     if (argc == 4 && strcmp(argv[1], "oracle") == 0) {
         while (fgets(line, sizeof(line), stdin) != NULL) {
