@@ -8,6 +8,8 @@ choice: 1 = use the key, 2 = use it and renew, 0 = no key.
 import collections
 
 import pytest
+from tlslite.constants import AlertDescription
+from tlslite.errors import TLSLocalAlert
 
 import tlslite_tickets as tt
 from support import CallbackLog, PythonSSLClient, ticket_settings
@@ -103,9 +105,11 @@ def test_key_cb_failure_when_encrypting_is_fatal(make_server, version,
     if version == "1.2":
         error = assert_internal_error(client, server, None)
     else:
+        # the tickets follow the handshake: the server's call raises
         client.connect(server)
         error = server.last().error
-        assert error is not None
+        assert isinstance(error, TLSLocalAlert)
+        assert error.description == AlertDescription.internal_error
     if isinstance(answer, BaseException):
         assert error.__cause__ is answer
     # nothing in the message or the cause echoes key material
