@@ -32,6 +32,7 @@ tools:
 test-%: .venv-%/.ready tools
 	@echo "== tlslite-ng $* =="
 	cd unit_tests && TLSLITE_TICKETS_REQUIRE_TOOLS=1 \
+	    TLSLITE_TICKETS_REQUIRE_CRYPTOGRAPHY=$(if $(findstring fast,$(EXTRAS_$*)),1,0) \
 	    ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
 
 test: $(addprefix test-,$(TLSLITE_VERSIONS))
