@@ -14,6 +14,9 @@ only retests what changed.
 
     python scripts/mutants.py [MODULE ...]     run, then report
     python scripts/mutants.py --report         report only
+
+Never run ``mutmut show`` (or another mutmut command) in build/mutants while
+a run is going: it re-reads the file being mutated and corrupts the cache.
 """
 
 import argparse
@@ -66,8 +69,9 @@ def copy_tree():
 
 def run_module(module):
     tests = " ".join("unit_tests/" + name for name in TESTS[module])
-    runner = "{0} -m pytest -x -q -p no:cacheprovider {1}".format(
-        sys.executable, tests)
+    # through run_tests(): mutmut 2 counts only exit status 1 as a kill
+    runner = "{0} {1} --pytest -x -q -p no:cacheprovider {2}".format(
+        sys.executable, os.path.abspath(__file__), tests)
     env = dict(os.environ, PYTHONPATH=WORK, TLSLITE_TICKETS_REQUIRE_TOOLS="")
     mutmut = os.path.join(os.path.dirname(sys.executable), "mutmut")
     print("== mutmut: tlslite_tickets/{0}.py ({1})".format(
@@ -77,6 +81,14 @@ def run_module(module):
                      "tlslite_tickets/{0}.py".format(module),
                      "--tests-dir", "unit_tests", "--runner", runner,
                      "--no-progress", "--simple-output"], cwd=WORK, env=env)
+
+
+def run_tests(pytest_args):
+    """Run pytest; exit 1 for any failure. mutmut 2 treats every status but
+    1 as "tests passed", so a mutant that breaks the import (pytest: 2)
+    or leaves no test to run (5) would otherwise count as a survivor."""
+    import pytest
+    return 1 if pytest.main(pytest_args) != 0 else 0
 
 
 def load_equivalent():
@@ -92,6 +104,21 @@ def load_equivalent():
                 part.strip() for part in line.split(" :: ", 3)]
             found[(module, int(index), source)] = reason
     return found
+
+
+def mutant_diff(filename, line, number, index):
+    """The changed line(s) of one mutant, rebuilt from the source the way
+    mutmut makes it (never through mutmut's cache, see above)."""
+    import difflib
+    from mutmut import Context, RelativeMutationID, mutate
+    with open(os.path.join(ROOT, filename)) as handle:
+        source = handle.read()
+    mutated, _ = mutate(Context(
+        source=source, filename=filename,
+        mutation_id=RelativeMutationID(line, index, number)))
+    return [text.strip() for text in difflib.unified_diff(
+        source.splitlines(), mutated.splitlines(), lineterm="", n=0)
+        if text[:1] in "+-" and text[:3] not in ("---", "+++")]
 
 
 def report(modules):
@@ -125,8 +152,10 @@ def report(modules):
                 used.add(key)
             elif status == "bad_survived":
                 counts[3] += 1
-                bad.append("  {0}:{1} #{2} (mutmut show {3}): {4}".format(
-                    filename, number + 1, index, ident, line.strip()))
+                bad.append("  {0}:{1} #{2}: {3}".format(
+                    filename, number + 1, index, line.strip()))
+                bad.extend("      " + text for text in
+                           mutant_diff(filename, line, number, index))
             else:
                 counts[4] += 1
         totals = [a + b for a, b in zip(totals, counts)]
@@ -148,6 +177,8 @@ def report(modules):
 
 
 def main():
+    if sys.argv[1:2] == ["--pytest"]:
+        return run_tests(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", default=ORDER,
                         help="core modules, e.g. _keys (default: all)")

@@ -64,3 +64,22 @@ def test_numbers_are_openssls():
 ])
 def test_ticket_counts(tls13, resumed, renew, num, expected):
     assert tickets_to_send(tls13, resumed, renew, num) == expected
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: decide(S.SUCCESS, R.ABORT),
+     "dec_cb returned SSL_TICKET_RETURN_ABORT"),
+    (lambda: decide(S.EMPTY, R.USE), "dec_cb returned USE for status EMPTY"),
+    (lambda: coerce_return("3"), "dec_cb returned 'str', not a TicketReturn"),
+    (lambda: coerce_return(7), "dec_cb returned 7, not a TicketReturn value"),
+])
+def test_abort_messages_say_what_dec_cb_did(call, message):
+    # these are the messages logged and carried by the alert's exception
+    with pytest.raises(TicketAbort) as info:
+        call()
+    assert str(info.value) == message
+    assert info.value.alert is None  # internal_error
+
+
+def test_abort_carries_the_alert_it_was_given():
+    assert TicketAbort("bad binder", 51).alert == 51
