@@ -52,8 +52,8 @@ TESTS = {
                    "test_faulty_callbacks.py"],
 }
 #: small modules first, so a run cut short has finished whole modules
-ORDER = ["_single_use", "_keys", "_policy", "_rotation", "_keyfile",
-         "_ticket", "_hooks", "_handshake"]
+ORDER = ["_single_use", "_keys", "_policy", "_ticket", "_rotation",
+         "_keyfile", "_hooks", "_handshake"]
 
 
 def copy_tree():
