@@ -306,3 +306,51 @@ class TestKeyFileRing(object):
         key, renew = ring.lookup(_ticket.key_name_of(ticket), 0)
         assert renew is False
         assert _ticket.open_ticket(key, ticket).secret == b"p" * 32
+
+
+class TestExactMessages(object):
+    """The whole message, as a log line or an error shows it."""
+
+    @pytest.mark.parametrize("data,problem", [
+        (b"", "is empty"),
+        (b" \n", "is empty"),
+        (KEY1[:79], "wrong size: is 79 bytes, expected 80 bytes per key (a "
+                    "multiple of 80)"),
+        (b64(KEY1[:79]).encode(), "wrong size: decodes to 79 bytes, expected "
+                                  "80 bytes per key (a multiple of 80)"),
+        (b"AB!D", "bad base64: unexpected character at line 1, column 3"),
+        (b"QUJD\nQUJ", "bad base64: truncated or badly padded"),
+        (b"\x00" * (MAX_KEY_FILE_LEN + 1), "is larger than 65536 bytes"),
+    ])
+    def test_file_problems(self, write, data, problem):
+        path = write(data)
+        with pytest.raises(KeyFileError) as info:
+            load_key_file(path)
+        assert str(info.value) == "ticket key file {0!r}: {1}".format(
+            path, problem)
+
+    def test_missing_file(self, tmp_path):
+        path = str(tmp_path / "absent")
+        with pytest.raises(KeyFileError) as info:
+            load_key_file(path)
+        assert str(info.value) == ("ticket key file {0!r}: cannot be read: "
+                                   "No such file or directory".format(path))
+
+    @pytest.mark.parametrize("kwargs,message", [
+        ({"paths": []}, "paths: a key file ring needs at least one file"),
+        ({"paths": ["x"], "check_interval": -1},
+         "check_interval must be a number of seconds >= 0, got -1"),
+        ({"paths": ["x"], "check_interval": True},
+         "check_interval must be a number of seconds >= 0, got True"),
+    ])
+    def test_ring_arguments(self, kwargs, message):
+        with pytest.raises(ValueError) as info:
+            KeyFileRing(**kwargs)
+        assert str(info.value) == message
+
+    def test_a_file_of_the_largest_size_is_read(self, write):
+        # MAX_KEY_FILE_LEN bytes are read whole (then judged by their size)
+        path = write(b"\x00" * MAX_KEY_FILE_LEN)
+        with pytest.raises(KeyFileError) as info:
+            load_key_file(path)
+        assert "wrong size: is 65536 bytes" in str(info.value)
