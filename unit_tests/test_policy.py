@@ -83,3 +83,9 @@ def test_abort_messages_say_what_dec_cb_did(call, message):
 
 def test_abort_carries_the_alert_it_was_given():
     assert TicketAbort("bad binder", 51).alert == 51
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_one_ticket_asked_for_is_one_ticket_sent(resumed):
+    # SSL_CTX_set_num_tickets(ctx, 1) in TLS 1.3
+    assert tickets_to_send(True, resumed, True, 1) == 1
