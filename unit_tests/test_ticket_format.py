@@ -180,3 +180,9 @@ def test_largest_ticket_and_appdata_are_accepted_one_more_is_not():
     with pytest.raises(ValueError) as info:
         _plain(appdata=b"a" * 16385)
     assert str(info.value) == "appdata is 16385 bytes, the limit is 16384"
+
+
+def test_several_client_certificates_round_trip():
+    chain = [b"\x30\x01a", b"\x30\x02bb", b"\x30\x00"]
+    back = TicketContents.decode(contents(client_certs=chain).encode())
+    assert back.client_certs == tuple(chain)
