@@ -89,6 +89,11 @@ class TestLoadKeyFile(object):
         assert [same(k, r) for k, r in zip(keys, (KEY1, KEY2, KEY3))] == \
             [True] * 3
 
+    def test_raw_key_with_one_del_byte_stays_raw(self, write):
+        # DEL (0x7f) is not text: printable bytes plus one DEL are a raw key
+        raw = b"\x7f" + b"A" * 79
+        assert same(load_key_file(write(raw))[0], raw)
+
     def test_raw_key_starting_like_a_bom_stays_raw(self, write):
         raw = b"\xef\xbb\xbf" + KEY1[3:]
         assert same(load_key_file(write(raw))[0], raw)

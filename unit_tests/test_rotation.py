@@ -133,6 +133,16 @@ class TestSlots(object):
         assert ring.encryption_key(1000).name == slot_name(10)
         assert ring.lookup(slot_name(50), 1000) == (None, False)
 
+    @pytest.mark.parametrize("window", [PERIOD, 2 * PERIOD])
+    def test_clock_two_slots_back_rebuilds(self, window):
+        # only the current slot and the one before are served from the
+        # window already built; two back needs a window of its own
+        ring = RotatingKeyRing(SEED, PERIOD, decrypt_window=window)
+        ring.encryption_key(1050)
+        assert ring.encryption_key(850).name == slot_name(8)
+        if window > PERIOD:
+            assert ring.lookup(slot_name(7), 850)[1] is True
+
 
 class TestConstantTime(object):
     def test_rotation_derives_one_key(self, derivations):
