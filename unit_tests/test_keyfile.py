@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from tlslite_tickets import _ticket
-from tlslite_tickets._keyfile import (KeyFileError, KeyFileRing,
+from tlslite_tickets._keyfile import (_TEXT_BYTES, KeyFileError, KeyFileRing,
                                       MAX_KEY_FILE_LEN, load_key_file)
 from tlslite_tickets._keys import TicketKey
 
@@ -88,6 +88,12 @@ class TestLoadKeyFile(object):
         keys = load_key_file(write("\n".join(lines) + "\n"))
         assert [same(k, r) for k, r in zip(keys, (KEY1, KEY2, KEY3))] == \
             [True] * 3
+
+    def test_base64_of_only_x_and_padding(self, write):
+        # a key whose base64 is all "X": nothing but padding is stripped
+        text = "X" * 107 + "="
+        keys = load_key_file(write(text))
+        assert len(keys) == 1 and same(keys[0], base64.b64decode(text))
 
     def test_raw_key_with_one_del_byte_stays_raw(self, write):
         # DEL (0x7f) is not text: printable bytes plus one DEL are a raw key
@@ -324,6 +330,10 @@ class TestExactMessages(object):
         (b64(KEY1[:79]).encode(), "wrong size: decodes to 79 bytes, expected "
                                   "80 bytes per key (a multiple of 80)"),
         (b"AB!D", "bad base64: unexpected character at line 1, column 3"),
+        (b"\nAB!D", "bad base64: unexpected character at line 2, column 3"),
+        # every text byte there is, so text (and bad base64), not raw keys
+        (bytes(sorted(_TEXT_BYTES)) + b"A" * 60,
+         "bad base64: unexpected character at line 2, column 5"),
         (b"QUJD\nQUJ", "bad base64: truncated or badly padded"),
         (b"\x00" * (MAX_KEY_FILE_LEN + 1), "is larger than 65536 bytes"),
     ])
