@@ -369,3 +369,62 @@ class TestExactMessages(object):
         with pytest.raises(KeyFileError) as info:
             load_key_file(path)
         assert "wrong size: is 65536 bytes" in str(info.value)
+
+
+class TestReloadDetails(object):
+    def test_every_file_is_checked_whatever_the_others_did(self, write):
+        # a file that did not change, or failed to load, does not stop the
+        # files after it from being checked
+        ring = KeyFileRing([write(KEY1, "a"), write(KEY2, "b")])
+        assert ring.last_error is None
+        write(KEY3, "b")
+        assert ring.lookup(KEY3[:16], 0)[0] is not None
+        write(b"", "a")
+        write(KEY2, "b")
+        assert same(ring.lookup(KEY2[:16], 1)[0], KEY2)
+        assert ring.lookup(KEY3[:16], 1) == (None, False)
+        assert "is empty" in str(ring.last_error)
+        # once the bad file is good again, no error is left, although the
+        # other file was never re-read since
+        write(KEY1, "a")
+        ring.encryption_key(2)
+        assert ring.last_error is None
+
+    def test_same_instant_is_not_checked_again(self, write):
+        ring = KeyFileRing(write(KEY1), check_interval=1)
+        assert same(ring.encryption_key(100), KEY1)
+        write(KEY2)
+        assert same(ring.encryption_key(100), KEY1)
+        assert same(ring.encryption_key(101), KEY2)
+
+    def test_a_handshake_never_waits_for_a_reload(self, write):
+        ring = KeyFileRing(write(KEY1))
+        write(KEY2)
+        answers = []
+        # another thread holds the lock (as while it re-reads the files)
+        ring._lock.acquire()
+        try:
+            worker = threading.Thread(
+                target=lambda: answers.append(ring.encryption_key(50)),
+                daemon=True)
+            worker.start()
+            worker.join(5)
+            assert not worker.is_alive()
+        finally:
+            ring._lock.release()
+        assert same(answers[0], KEY1)  # the keys it had
+
+    def test_log_lines_and_repr(self, write, caplog):
+        path = write(KEY1)
+        ring = KeyFileRing(path)
+        assert repr(ring) == "KeyFileRing(files=1, current={0}, keys=1)" \
+            .format(KEY1[:16].hex())
+        caplog.set_level(logging.INFO, logger="tlslite_tickets")
+        write(b"")
+        ring.encryption_key(1)
+        write(KEY2 + KEY3)
+        ring.encryption_key(2)
+        assert [r.getMessage() for r in caplog.records] == [
+            "ticket key file {0!r}: is empty; keeping the 1 key(s) loaded "
+            "before".format(path),
+            "ticket key file {0!r} reloaded: 2 key(s)".format(path)]
