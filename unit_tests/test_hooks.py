@@ -43,3 +43,33 @@ def test_unsupported_tlslite_version_is_a_clear_import_error():
 def test_unsupported_version_can_be_tried_on_purpose():
     env = dict(os.environ, TLSLITE_TICKETS_UNCHECKED_TLSLITE="1")
     subprocess.run([sys.executable, "-c", PRETEND], check=True, env=env)
+
+
+def test_import_error_message_in_full(monkeypatch):
+    import tlslite
+    monkeypatch.delenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", raising=False)
+    monkeypatch.setattr(tlslite, "__version__", "0.7.9")
+    try:
+        _hooks._check_tlslite()
+    except ImportError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("no ImportError")
+    assert message == (
+        "tlslite_tickets supports tlslite-ng 0.8.2 and 0.9.0b2, found 0.7.9. "
+        "Install a supported version (pip install tlslite-ng==0.8.2), or set "
+        "TLSLITE_TICKETS_UNCHECKED_TLSLITE=1 to try anyway.")
+
+
+def test_missing_hooks_are_named_even_when_trying_anyway(monkeypatch):
+    # a tlslite-ng without the private methods we override cannot be
+    # tried: the variable does not help, and the error says what is missing
+    monkeypatch.setenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", "1")
+    monkeypatch.setattr(_hooks, "TLSConnection", type(
+        "TLSConnection", (), {name: None for name in _hooks._HOOKED[1:]}))
+    try:
+        _hooks._check_tlslite()
+    except ImportError as exc:
+        assert "(missing: _handshakeServerAsyncHelper)" in str(exc)
+    else:
+        raise AssertionError("no ImportError")
