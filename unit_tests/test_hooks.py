@@ -73,3 +73,15 @@ def test_missing_hooks_are_named_even_when_trying_anyway(monkeypatch):
         assert "(missing: _handshakeServerAsyncHelper)" in str(exc)
     else:
         raise AssertionError("no ImportError")
+
+
+def test_tlslite_without_a_version_is_unknown(monkeypatch):
+    import tlslite
+    monkeypatch.delenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", raising=False)
+    monkeypatch.delattr(tlslite, "__version__")
+    try:
+        _hooks._check_tlslite()
+    except ImportError as exc:
+        assert "and 0.9.0b2, found unknown. Install" in str(exc)
+    else:
+        raise AssertionError("no ImportError")
