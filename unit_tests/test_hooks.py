@@ -66,11 +66,13 @@ def test_missing_hooks_are_named_even_when_trying_anyway(monkeypatch):
     # tried: the variable does not help, and the error says what is missing
     monkeypatch.setenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", "1")
     monkeypatch.setattr(_hooks, "TLSConnection", type(
-        "TLSConnection", (), {name: None for name in _hooks._HOOKED[1:]}))
+        "TLSConnection", (), {name: None for name in _hooks._HOOKED[2:]}))
     try:
         _hooks._check_tlslite()
     except ImportError as exc:
-        assert "(missing: _handshakeServerAsyncHelper)" in str(exc)
+        assert "0.9.0b2, found {0} (missing: _handshakeServerAsyncHelper, " \
+            "_serverGetClientHello). Install".format(
+                _hooks.tlslite.__version__) in str(exc)
     else:
         raise AssertionError("no ImportError")
 
@@ -85,3 +87,45 @@ def test_tlslite_without_a_version_is_unknown(monkeypatch):
         assert "and 0.9.0b2, found unknown. Install" in str(exc)
     else:
         raise AssertionError("no ImportError")
+
+
+def test_connection_as_a_client_and_before_any_handshake(make_server):
+    # a TicketTLSConnection is a plain TLSConnection on the client side
+    from support import HOST, TIMEOUT, ticket_settings
+    import socket
+    from tlslite.api import HandshakeSettings
+    server = make_server(ticket_settings())
+    server.expect_connection()
+    raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
+    conn = tlslite_tickets.TicketTLSConnection(raw)
+    try:
+        assert conn.tickets_sent == 0
+        settings = HandshakeSettings()
+        settings.maxVersion = (3, 4)
+        conn.handshakeClientCert(settings=settings, serverName="localhost")
+        assert conn.new_session_ticket() == 0  # only servers send tickets
+        conn.write(b"ping")
+        assert bytes(conn.read()) == b"echo:ping"
+        assert conn.tickets_sent == 0 and len(conn.tickets) == 2
+    finally:
+        raw.close()
+
+
+def test_tickets_sent_after_a_handshake_that_never_began():
+    # the settings fail validation before any ClientHello is read
+    import socket
+    ours, theirs = socket.socketpair()
+    conn = tlslite_tickets.TicketTLSConnection(ours)
+    settings = tlslite_tickets.TicketHandshakeSettings()
+    settings.ticket_seed = b"too short"
+    try:
+        conn.handshakeServer(certChain=None, privateKey=None,
+                             settings=settings)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("bad settings were accepted")
+    finally:
+        ours.close()
+        theirs.close()
+    assert conn.tickets_sent == 0
