@@ -1,11 +1,16 @@
 """The one module that touches tlslite-ng's private API stays honest."""
 
 import os
+import socket
 import subprocess
 import sys
 
+import tlslite
+from tlslite.api import HandshakeSettings
+
 import tlslite_tickets
 from tlslite_tickets import _hooks
+from support import HOST, TIMEOUT, PythonSSLClient, ticket_settings
 
 PRETEND = ("import tlslite; tlslite.__version__ = '0.7.9'; "
            "import tlslite_tickets")
@@ -46,7 +51,6 @@ def test_unsupported_version_can_be_tried_on_purpose():
 
 
 def test_import_error_message_in_full(monkeypatch):
-    import tlslite
     monkeypatch.delenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", raising=False)
     monkeypatch.setattr(tlslite, "__version__", "0.7.9")
     try:
@@ -78,7 +82,6 @@ def test_missing_hooks_are_named_even_when_trying_anyway(monkeypatch):
 
 
 def test_tlslite_without_a_version_is_unknown(monkeypatch):
-    import tlslite
     monkeypatch.delenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", raising=False)
     monkeypatch.delattr(tlslite, "__version__")
     try:
@@ -91,9 +94,6 @@ def test_tlslite_without_a_version_is_unknown(monkeypatch):
 
 def test_connection_as_a_client_and_before_any_handshake(make_server):
     # a TicketTLSConnection is a plain TLSConnection on the client side
-    from support import HOST, TIMEOUT, ticket_settings
-    import socket
-    from tlslite.api import HandshakeSettings
     server = make_server(ticket_settings())
     server.expect_connection()
     raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
@@ -113,7 +113,6 @@ def test_connection_as_a_client_and_before_any_handshake(make_server):
 
 def test_tickets_sent_after_a_handshake_that_never_began():
     # the settings fail validation before any ClientHello is read
-    import socket
     ours, theirs = socket.socketpair()
     conn = tlslite_tickets.TicketTLSConnection(ours)
     settings = tlslite_tickets.TicketHandshakeSettings()
@@ -129,3 +128,14 @@ def test_tickets_sent_after_a_handshake_that_never_began():
         ours.close()
         theirs.close()
     assert conn.tickets_sent == 0
+
+
+def test_plain_settings_give_stock_behaviour(make_server):
+    # README: with plain HandshakeSettings a TicketTLSConnection behaves
+    # like stock tlslite-ng (no ticket state at all)
+    server = make_server(HandshakeSettings())
+    for version in ("1.2", "1.3"):
+        result = PythonSSLClient(version).connect(server)
+        record = server.last()
+        assert result.reply == b"echo:ping" and record.error is None
+        assert record.tickets_sent == 0 and result.tickets == 0
