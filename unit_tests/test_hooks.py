@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import tlslite
 from tlslite.api import HandshakeSettings
 
@@ -92,7 +93,8 @@ def test_tlslite_without_a_version_is_unknown(monkeypatch):
         raise AssertionError("no ImportError")
 
 
-def test_connection_as_a_client_and_before_any_handshake(make_server):
+@pytest.mark.parametrize("version", [(3, 3), (3, 4)])
+def test_connection_as_a_client(make_server, version):
     # a TicketTLSConnection is a plain TLSConnection on the client side
     server = make_server(ticket_settings())
     server.expect_connection()
@@ -101,14 +103,17 @@ def test_connection_as_a_client_and_before_any_handshake(make_server):
     try:
         assert conn.tickets_sent == 0
         settings = HandshakeSettings()
-        settings.maxVersion = (3, 4)
+        settings.minVersion = settings.maxVersion = version
         conn.handshakeClientCert(settings=settings, serverName="localhost")
         assert conn.new_session_ticket() == 0  # only servers send tickets
         conn.write(b"ping")
         assert bytes(conn.read()) == b"echo:ping"
-        assert conn.tickets_sent == 0 and len(conn.tickets) == 2
+        assert conn.tickets_sent == 0
+        assert len(conn.tickets) + len(conn.tls_1_0_tickets) == \
+            (1 if version == (3, 3) else 2)
     finally:
         raw.close()
+    assert server.last().error is None
 
 
 def test_tickets_sent_after_a_handshake_that_never_began():
