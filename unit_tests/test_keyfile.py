@@ -390,6 +390,15 @@ class TestReloadDetails(object):
         ring.encryption_key(2)
         assert ring.last_error is None
 
+    def test_error_clears_while_another_file_was_never_reread(self, write):
+        ring = KeyFileRing([write(KEY1, "a"), write(KEY2, "b")])
+        write(b"", "a")
+        ring.encryption_key(0)
+        assert "is empty" in str(ring.last_error)
+        write(KEY3, "a")  # "b" stays as it was loaded at the start
+        assert same(ring.encryption_key(1), KEY3)
+        assert ring.last_error is None
+
     def test_same_instant_is_not_checked_again(self, write):
         ring = KeyFileRing(write(KEY1), check_interval=1)
         assert same(ring.encryption_key(100), KEY1)
