@@ -106,6 +106,8 @@ def test_forged_hello_cannot_burn_a_single_use_ticket(make_server):
                          res_master_secret=session.resumptionMasterSecret,
                          corrupt_binder=0)
     assert exchange(server, forged).alert == AlertDescription.decrypt_error
+    assert str(server.last().error) == \
+        "decrypt_error: PSK binder does not verify"
     # the stolen-ticket hello failed; the real owner still resumes, once
     assert client.connect(server, session=session).resumed
     assert not client.connect(server, session=session).resumed

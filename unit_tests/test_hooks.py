@@ -144,3 +144,12 @@ def test_plain_settings_give_stock_behaviour(make_server):
         record = server.last()
         assert result.reply == b"echo:ping" and record.error is None
         assert record.tickets_sent == 0 and result.tickets == 0
+    # stock tickets (ticketKeys) resume through the stock code
+    stock = HandshakeSettings()
+    stock.ticketKeys = [bytearray(os.urandom(32))]
+    server = make_server(stock)
+    client = PythonSSLClient("1.3")
+    first = client.connect(server)
+    assert first.tickets == 2
+    again = client.connect(server, session=first.session)
+    assert again.resumed and server.last().error is None
