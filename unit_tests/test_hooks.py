@@ -148,8 +148,11 @@ def test_plain_settings_give_stock_behaviour(make_server):
     stock = HandshakeSettings()
     stock.ticketKeys = [bytearray(os.urandom(32))]
     server = make_server(stock)
-    client = PythonSSLClient("1.3")
-    first = client.connect(server)
-    assert first.tickets == 2
-    again = client.connect(server, session=first.session)
-    assert again.resumed and server.last().error is None
+    for version, tickets in (("1.2", 1), ("1.3", 2)):
+        client = PythonSSLClient(version)
+        first = client.connect(server)
+        assert first.tickets == tickets
+        again = client.connect(server, session=first.session)
+        assert again.resumed and server.last().error is None
+        # stock tlslite-ng sends no ticket on a TLS 1.2 resumption
+        assert version == "1.3" or again.tickets == 0
