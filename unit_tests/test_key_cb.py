@@ -12,7 +12,8 @@ from tlslite.constants import AlertDescription
 from tlslite.errors import TLSLocalAlert
 
 import tlslite_tickets as tt
-from support import CallbackLog, PythonSSLClient, ticket_settings
+from support import (CallbackLog, PythonSSLClient, TlsliteClient,
+                     ticket_settings)
 from test_tables import assert_internal_error, assert_serves_next
 
 SECRET = b"0123456789abcdef" * 2
@@ -143,3 +144,14 @@ def test_key_cb_no_key_when_decrypting_is_no_decrypt(make_server):
     second = client.connect(server, session=first.session)
     assert not second.resumed and second.tickets == 2
     assert log.statuses == [tt.SSL_TICKET_NO_DECRYPT]
+
+
+def test_key_cb_without_key_sends_an_empty_ticket_with_no_lifetime(
+        make_server):
+    # TLS 1.2, RFC 5077 3.3: the promised NewSessionTicket comes, empty,
+    # with lifetime hint 0
+    server = make_server(ticket_settings(ticket_key_cb=lambda c, n, e: 0))
+    result = TlsliteClient("1.2").connect(server)
+    tickets = result.session.tls_1_0_tickets
+    assert [(bytes(t.ticket), t.ticket_lifetime) for t in tickets] == \
+        [(b"", 0)]
