@@ -242,3 +242,18 @@ def test_format_version_1_known_answer(monkeypatch, backend):
     opened = _ticket.open_ticket(KAT_KEY, bytes.fromhex(KAT_TICKET))
     for field in _ticket.TicketContents.__slots__:
         assert getattr(opened, field) == getattr(kat_contents(), field), field
+
+
+def test_new_session_ticket_sends_exactly_what_was_queued(make_server):
+    # one SSL_new_session_ticket call is one ticket, however many writes
+    # follow it
+    server = make_server(ticket_settings())
+
+    def queue_one_then_write_twice(conn):
+        assert tt.SSL_new_session_ticket(conn) == 1
+        conn.write(b"first;")
+
+    server.after_handshake = queue_one_then_write_twice
+    result = PythonSSLClient("1.3").connect(server)
+    assert result.reply == b"first;echo:ping"
+    assert result.tickets == 3 and server.last().tickets_sent == 3
