@@ -46,6 +46,7 @@ $(ORACLE): unit_tests/oracle/ticket_oracle.c | tools
 test-%: .venv-%/.ready tools $(ORACLE)
 	@echo "== tlslite-ng $* =="
 	cd unit_tests && TLSLITE_TICKETS_REQUIRE_TOOLS=1 \
+	    TLSLITE_TICKETS_REQUIRE_CRYPTOGRAPHY=$(if $(findstring fast,$(EXTRAS_$*)),1,0) \
 	    ../.venv-$*/bin/python -m pytest $(PYTEST_FLAGS)
 
 test: lint docs $(addprefix test-,$(TLSLITE_VERSIONS))
@@ -129,3 +130,24 @@ bench: .venv-bench/.ready
 # A few iterations of every row, to check the benchmark still runs.
 bench-smoke: .venv-bench/.ready
 	.venv-bench/bin/python scripts/bench.py --smoke
+
+# Mutation testing of the core modules (issue 12; not part of `make test`:
+# it takes hours). scripts/mutants.py works on a copy in build/mutants and
+# keeps mutmut's cache there, so a rerun only retests what changed.
+# MODULES="_keys _policy" limits it; `make mutants-report` prints the counts.
+.PHONY: mutants mutants-report
+MODULES ?=
+
+.venv-mutants/.ready: setup.py
+	rm -rf .venv-mutants
+	$(PYTHON) -m venv .venv-mutants
+	.venv-mutants/bin/pip install $(PIP_FLAGS) "mutmut==2.5.1" \
+	    "tlslite-ng==0.9.0b2" "ecdsa>=0.18" "cryptography>=3.4" \
+	    pytest hypothesis "redis>=4.2"
+	touch $@
+
+mutants: .venv-mutants/.ready
+	nice -n 10 .venv-mutants/bin/python scripts/mutants.py $(MODULES)
+
+mutants-report: .venv-mutants/.ready
+	.venv-mutants/bin/python scripts/mutants.py --report $(MODULES)

@@ -39,14 +39,31 @@ def make_server(credentials):
         assert server.unexpected_errors() == []
 
 
+def env_flag(name):
+    """An on/off switch from the environment: "1", "true", "yes" and "on"
+    (any case) turn it on; unset, empty, "0", "false"... leave it off."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes",
+                                                        "on")
+
+
+def skip_or_fail(message, required):
+    """Skip a test that cannot run here, or fail it when ``required``."""
+    if required:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def tools_required():
+    """Under ``make test`` (TLSLITE_TICKETS_REQUIRE_TOOLS=1) a missing
+    tool fails the run instead of hiding a test."""
+    return env_flag("TLSLITE_TICKETS_REQUIRE_TOOLS")
+
+
 def require_tool(name):
     """Skip a test whose system tool is missing, except under ``make test``
     (which installs the tools and sets TLSLITE_TICKETS_REQUIRE_TOOLS=1):
     there a missing tool fails the run instead of hiding a test."""
     if shutil.which(name):
         return
-    message = "{0} is missing: scripts/ensure_tools.sh installs it".format(
-        name)
-    if os.environ.get("TLSLITE_TICKETS_REQUIRE_TOOLS"):
-        pytest.fail(message)
-    pytest.skip(message)
+    skip_or_fail("{0} is missing: scripts/ensure_tools.sh installs it"
+                 .format(name), tools_required())

@@ -153,9 +153,10 @@ def _extensions_bytes(hello):
 
 
 def tls12_hello(ticket, server_name=b"localhost", ems=True,
-                suites=tuple(CipherSuite.ecdheEcdsaSuites)):
+                suites=tuple(CipherSuite.ecdheEcdsaSuites), etm=False):
     """A TLS 1.2 ClientHello with a SessionTicket extension (``ticket``
-    bytes, empty bytes to ask for a ticket, None for no extension)."""
+    bytes, empty bytes to ask for a ticket, None for no extension);
+    ``etm`` adds the encrypt_then_mac extension."""
     extensions = [
         SupportedGroupsExtension().create([GroupName.x25519,
                                            GroupName.secp256r1]),
@@ -166,6 +167,9 @@ def tls12_hello(ticket, server_name=b"localhost", ems=True,
     if ems:
         extensions.append(TLSExtension(
             extType=ExtensionType.extended_master_secret).create(bytearray()))
+    if etm:
+        extensions.append(TLSExtension(
+            extType=ExtensionType.encrypt_then_mac).create(bytearray()))
     if server_name:
         extensions.append(SNIExtension().create(bytearray(server_name)))
     if ticket is not None:

@@ -6,6 +6,7 @@ Python's ``ssl`` module and ``openssl s_client``. Every server is stopped
 with a signal at the end and must exit 0 without a traceback.
 """
 
+import importlib.metadata
 import os
 import re
 import signal
@@ -13,15 +14,34 @@ import socket
 import ssl
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 
 import pytest
 
+from conftest import skip_or_fail, tools_required
 from support import HOST, TIMEOUT, free_port, make_certificate
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STOCK_TLS_PY = os.path.join(os.path.dirname(sys.executable), "tls.py")
+
+
+def find_stock_tls_py():
+    """tlslite-ng's ``tls.py``, as pip installed it with the package: next
+    to this Python, in this environment's scripts directory, or wherever
+    the distribution's file list puts it. None if it is nowhere."""
+    places = [os.path.join(os.path.dirname(sys.executable), "tls.py"),
+              os.path.join(sysconfig.get_path("scripts"), "tls.py")]
+    try:
+        places += [str(f.locate()) for f in
+                   importlib.metadata.files("tlslite-ng") or ()
+                   if f.name == "tls.py"]
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    return next((p for p in places if os.path.isfile(p)), None)
+
+
+STOCK_TLS_PY = find_stock_tls_py()
 READY = re.compile(r"I am an (HTTP|echo) test server, I will listen on "
                    r"127\.0\.0\.1:(\d+)$")
 BODY = b"hello from the ticket server\n"
@@ -230,10 +250,11 @@ def test_prints_ready_line_and_serves_a_file(servers):
     assert b"200 OK" in listing and b"hello.txt" in listing
 
 
-@pytest.mark.skipif(not os.path.exists(STOCK_TLS_PY),
-                    reason="tlslite-ng's tls.py is not installed here")
 @pytest.mark.parametrize("path", ["/hello.txt", "/", "/missing"])
 def test_http_answers_match_stock_tls_py(servers, path):
+    if STOCK_TLS_PY is None:
+        skip_or_fail("tlslite-ng's tls.py is not installed with it here",
+                     tools_required())
     def stock(*flags):
         return [sys.executable, STOCK_TLS_PY, "server", "-k", "key.pem",
                 "-c", "cert.pem"] + list(flags)

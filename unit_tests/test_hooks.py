@@ -1,11 +1,17 @@
 """The one module that touches tlslite-ng's private API stays honest."""
 
 import os
+import socket
 import subprocess
 import sys
 
+import pytest
+import tlslite
+from tlslite.api import HandshakeSettings
+
 import tlslite_tickets
 from tlslite_tickets import _hooks
+from support import HOST, TIMEOUT, PythonSSLClient, ticket_settings
 
 PRETEND = ("import tlslite; tlslite.__version__ = '0.7.9'; "
            "import tlslite_tickets")
@@ -88,3 +94,108 @@ def test_copies_and_unpickled_settings_install_too():
             "; print(_hooks.hooks_installed())")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True)
     assert result.stdout.strip() == b"True", result.stderr.decode()
+def test_import_error_message_in_full(monkeypatch):
+    monkeypatch.delenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", raising=False)
+    monkeypatch.setattr(tlslite, "__version__", "0.7.9")
+    try:
+        _hooks._check_tlslite()
+    except ImportError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("no ImportError")
+    assert message == (
+        "tlslite_tickets supports tlslite-ng 0.8.2 and 0.9.0b2, found 0.7.9. "
+        "Install a supported version (pip install tlslite-ng==0.8.2), or set "
+        "TLSLITE_TICKETS_UNCHECKED_TLSLITE=1 to try anyway.")
+
+
+def test_missing_hooks_are_named_even_when_trying_anyway(monkeypatch):
+    # a tlslite-ng without the private methods we override cannot be
+    # tried: the variable does not help, and the error says what is missing
+    monkeypatch.setenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", "1")
+    monkeypatch.setattr(_hooks, "TLSConnection", type(
+        "TLSConnection", (), {name: None for name in _hooks._HOOKED[2:]}))
+    try:
+        _hooks._check_tlslite()
+    except ImportError as exc:
+        assert "0.9.0b2, found {0} (missing: _handshakeServerAsyncHelper, " \
+            "_serverGetClientHello). Install".format(
+                _hooks.tlslite.__version__) in str(exc)
+    else:
+        raise AssertionError("no ImportError")
+
+
+def test_tlslite_without_a_version_is_unknown(monkeypatch):
+    monkeypatch.delenv("TLSLITE_TICKETS_UNCHECKED_TLSLITE", raising=False)
+    monkeypatch.delattr(tlslite, "__version__")
+    try:
+        _hooks._check_tlslite()
+    except ImportError as exc:
+        assert "and 0.9.0b2, found unknown. Install" in str(exc)
+    else:
+        raise AssertionError("no ImportError")
+
+
+@pytest.mark.parametrize("version", [(3, 3), (3, 4)])
+def test_connection_as_a_client(make_server, version):
+    # a TicketTLSConnection is a plain TLSConnection on the client side
+    server = make_server(ticket_settings())
+    server.expect_connection()
+    raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
+    conn = tlslite_tickets.TicketTLSConnection(raw)
+    try:
+        assert conn.tickets_sent == 0
+        settings = HandshakeSettings()
+        settings.minVersion = settings.maxVersion = version
+        conn.handshakeClientCert(settings=settings, serverName="localhost")
+        assert conn.new_session_ticket() == 0  # only servers send tickets
+        conn.write(b"ping")
+        assert bytes(conn.read()) == b"echo:ping"
+        assert conn.tickets_sent == 0
+        assert len(conn.tickets) + len(conn.tls_1_0_tickets) == \
+            (1 if version == (3, 3) else 2)
+    finally:
+        raw.close()
+    assert server.last().error is None
+
+
+def test_tickets_sent_after_a_handshake_that_never_began():
+    # the settings fail validation before any ClientHello is read
+    ours, theirs = socket.socketpair()
+    conn = tlslite_tickets.TicketTLSConnection(ours)
+    settings = tlslite_tickets.TicketHandshakeSettings()
+    settings.ticket_seed = b"too short"
+    try:
+        conn.handshakeServer(certChain=None, privateKey=None,
+                             settings=settings)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("bad settings were accepted")
+    finally:
+        ours.close()
+        theirs.close()
+    assert conn.tickets_sent == 0
+
+
+def test_plain_settings_give_stock_behaviour(make_server):
+    # README: with plain HandshakeSettings a TicketTLSConnection behaves
+    # like stock tlslite-ng (no ticket state at all)
+    server = make_server(HandshakeSettings())
+    for version in ("1.2", "1.3"):
+        result = PythonSSLClient(version).connect(server)
+        record = server.last()
+        assert result.reply == b"echo:ping" and record.error is None
+        assert record.tickets_sent == 0 and result.tickets == 0
+    # stock tickets (ticketKeys) resume through the stock code
+    stock = HandshakeSettings()
+    stock.ticketKeys = [bytearray(os.urandom(32))]
+    server = make_server(stock)
+    for version, tickets in (("1.2", 1), ("1.3", 2)):
+        client = PythonSSLClient(version)
+        first = client.connect(server)
+        assert first.tickets == tickets
+        again = client.connect(server, session=first.session)
+        assert again.resumed and server.last().error is None
+        # stock tlslite-ng sends no ticket on a TLS 1.2 resumption
+        assert version == "1.3" or again.tickets == 0

@@ -11,6 +11,7 @@ import struct
 import threading
 
 import pytest
+from tlslite.errors import TLSError
 
 from support import (HOST, TIMEOUT, CallbackLog, PythonSSLClient,
                      ticket_settings)
@@ -87,8 +88,12 @@ def test_client_vanishing_at_every_step(make_server, version, cut, resume):
     log = CallbackLog(appdata=b"survives")
     server = make_server(ticket_settings(log))
     client = PythonSSLClient(version)
-    session = client.connect(server).session if resume else None
+    session = None
+    if resume:
+        session = client.connect(server).session
+        assert server.last().error is None  # (waits for its record)
     for limit in range(0, 9):
+        before = len(server.records)
         proxy = CuttingProxy(server, cut, limit)
         via = ViaProxy()
         via.port = proxy.port
@@ -98,7 +103,16 @@ def test_client_vanishing_at_every_step(make_server, version, cut, resume):
         except (ssl.SSLError, OSError):
             pass
         proxy.thread.join(TIMEOUT)
-        assert server.last() is not None
+        # the server finished this connection (last() waits for its record)
+        # with a TLS or socket error, or none: never an exception of ours
+        record = server.last()
+        assert len(server.records) == before + 1
+        assert record.unexpected is None
+        assert record.error is None or \
+            isinstance(record.error, (TLSError, OSError))
+        if cut == "up" and limit == 0:
+            # not even a ClientHello arrived
+            assert record.error is not None and record.tickets_sent == 0
     # after all that, a normal client is served, and resumes
     again = client.connect(server, session=session)
     assert again.reply == b"echo:ping"

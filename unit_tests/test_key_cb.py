@@ -8,9 +8,12 @@ choice: 1 = use the key, 2 = use it and renew, 0 = no key.
 import collections
 
 import pytest
+from tlslite.constants import AlertDescription
+from tlslite.errors import TLSLocalAlert
 
 import tlslite_tickets as tt
-from support import CallbackLog, PythonSSLClient, ticket_settings
+from support import (CallbackLog, PythonSSLClient, TlsliteClient,
+                     ticket_settings)
 from test_tables import assert_internal_error, assert_serves_next
 
 SECRET = b"0123456789abcdef" * 2
@@ -103,9 +106,11 @@ def test_key_cb_failure_when_encrypting_is_fatal(make_server, version,
     if version == "1.2":
         error = assert_internal_error(client, server, None)
     else:
+        # the tickets follow the handshake: the server's call raises
         client.connect(server)
         error = server.last().error
-        assert error is not None
+        assert isinstance(error, TLSLocalAlert)
+        assert error.description == AlertDescription.internal_error
     if isinstance(answer, BaseException):
         assert error.__cause__ is answer
     # nothing in the message or the cause echoes key material
@@ -139,3 +144,14 @@ def test_key_cb_no_key_when_decrypting_is_no_decrypt(make_server):
     second = client.connect(server, session=first.session)
     assert not second.resumed and second.tickets == 2
     assert log.statuses == [tt.SSL_TICKET_NO_DECRYPT]
+
+
+def test_key_cb_without_key_sends_an_empty_ticket_with_no_lifetime(
+        make_server):
+    # TLS 1.2, RFC 5077 3.3: the promised NewSessionTicket comes, empty,
+    # with lifetime hint 0
+    server = make_server(ticket_settings(ticket_key_cb=lambda c, n, e: 0))
+    result = TlsliteClient("1.2").connect(server)
+    tickets = result.session.tls_1_0_tickets
+    assert [(bytes(t.ticket), t.ticket_lifetime) for t in tickets] == \
+        [(b"", 0)]

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from tlslite_tickets import _ticket
-from tlslite_tickets._keyfile import (KeyFileError, KeyFileRing,
+from tlslite_tickets._keyfile import (_TEXT_BYTES, KeyFileError, KeyFileRing,
                                       MAX_KEY_FILE_LEN, load_key_file)
 from tlslite_tickets._keys import TicketKey
 
@@ -88,6 +88,17 @@ class TestLoadKeyFile:
         keys = load_key_file(write("\n".join(lines) + "\n"))
         assert [same(k, r) for k, r in zip(keys, (KEY1, KEY2, KEY3))] == \
             [True] * 3
+
+    def test_base64_of_only_x_and_padding(self, write):
+        # a key whose base64 is all "X": nothing but padding is stripped
+        text = "X" * 107 + "="
+        keys = load_key_file(write(text))
+        assert len(keys) == 1 and same(keys[0], base64.b64decode(text))
+
+    def test_raw_key_with_one_del_byte_stays_raw(self, write):
+        # DEL (0x7f) is not text: printable bytes plus one DEL are a raw key
+        raw = b"\x7f" + b"A" * 79
+        assert same(load_key_file(write(raw))[0], raw)
 
     def test_raw_key_starting_like_a_bom_stays_raw(self, write):
         raw = b"\xef\xbb\xbf" + KEY1[3:]
@@ -361,3 +372,124 @@ class TestKeyFileRing:
         key, renew = ring.lookup(_ticket.key_name_of(ticket), 0)
         assert renew is False
         assert _ticket.open_ticket(key, ticket).secret == b"p" * 32
+
+
+class TestExactMessages:
+    """The whole message, as a log line or an error shows it."""
+
+    @pytest.mark.parametrize("data,problem", [
+        (b"", "is empty"),
+        (b" \n", "is empty"),
+        (KEY1[:79], "wrong size: is 79 bytes, expected 80 bytes per key (a "
+                    "multiple of 80, or of 48)"),
+        (b64(KEY1[:79]).encode(), "wrong size: decodes to 79 bytes, expected "
+                                  "80 bytes per key (a multiple of 80, or of "
+                                  "48)"),
+        (b"AB!D", "bad base64: unexpected character at line 1, column 3"),
+        (b"\nAB!D", "bad base64: unexpected character at line 2, column 3"),
+        # every text byte there is, so text (and bad base64), not raw keys
+        (bytes(sorted(_TEXT_BYTES)) + b"A" * 60,
+         "bad base64: unexpected character at line 2, column 5"),
+        (b"QUJD\nQUJ", "bad base64: truncated or badly padded"),
+        (b"\x00" * (MAX_KEY_FILE_LEN + 1), "is larger than 65536 bytes"),
+    ])
+    def test_file_problems(self, write, data, problem):
+        path = write(data)
+        with pytest.raises(KeyFileError) as info:
+            load_key_file(path)
+        assert str(info.value) == "ticket key file {0!r}: {1}".format(
+            path, problem)
+
+    def test_missing_file(self, tmp_path):
+        path = str(tmp_path / "absent")
+        with pytest.raises(KeyFileError) as info:
+            load_key_file(path)
+        assert str(info.value) == ("ticket key file {0!r}: cannot be read: "
+                                   "No such file or directory".format(path))
+
+    @pytest.mark.parametrize("kwargs,message", [
+        ({"paths": []}, "paths: a key file ring needs at least one file"),
+        ({"paths": ["x"], "check_interval": -1},
+         "check_interval must be a number of seconds >= 0, got -1"),
+        ({"paths": ["x"], "check_interval": True},
+         "check_interval must be a number of seconds >= 0, got True"),
+    ])
+    def test_ring_arguments(self, kwargs, message):
+        with pytest.raises(ValueError) as info:
+            KeyFileRing(**kwargs)
+        assert str(info.value) == message
+
+    def test_a_file_of_the_largest_size_is_read(self, write):
+        # MAX_KEY_FILE_LEN bytes are read whole (then judged by their size)
+        path = write(b"\x00" * MAX_KEY_FILE_LEN)
+        with pytest.raises(KeyFileError) as info:
+            load_key_file(path)
+        assert "wrong size: is 65536 bytes" in str(info.value)
+
+
+class TestReloadDetails:
+    def test_every_file_is_checked_whatever_the_others_did(self, write):
+        # a file that did not change, or failed to load, does not stop the
+        # files after it from being checked
+        ring = KeyFileRing([write(KEY1, "a"), write(KEY2, "b")])
+        assert ring.last_error is None
+        write(KEY3, "b")
+        assert ring.lookup(KEY3[:16], 0)[0] is not None
+        write(b"", "a")
+        write(KEY2, "b")
+        assert same(ring.lookup(KEY2[:16], 1)[0], KEY2)
+        assert ring.lookup(KEY3[:16], 1) == (None, False)
+        assert "is empty" in str(ring.last_error)
+        # once the bad file is good again, no error is left, although the
+        # other file was never re-read since
+        write(KEY1, "a")
+        ring.encryption_key(2)
+        assert ring.last_error is None
+
+    def test_error_clears_while_another_file_was_never_reread(self, write):
+        ring = KeyFileRing([write(KEY1, "a"), write(KEY2, "b")])
+        write(b"", "a")
+        ring.encryption_key(0)
+        assert "is empty" in str(ring.last_error)
+        write(KEY3, "a")  # "b" stays as it was loaded at the start
+        assert same(ring.encryption_key(1), KEY3)
+        assert ring.last_error is None
+
+    def test_same_instant_is_not_checked_again(self, write):
+        ring = KeyFileRing(write(KEY1), check_interval=1)
+        assert same(ring.encryption_key(100), KEY1)
+        write(KEY2)
+        assert same(ring.encryption_key(100), KEY1)
+        assert same(ring.encryption_key(101), KEY2)
+
+    def test_a_handshake_never_waits_for_a_reload(self, write):
+        ring = KeyFileRing(write(KEY1))
+        write(KEY2)
+        answers = []
+        # another thread is re-reading the files (it holds no lock for that)
+        ring._reloading = True
+        try:
+            worker = threading.Thread(
+                target=lambda: answers.append(ring.encryption_key(50)),
+                daemon=True)
+            worker.start()
+            worker.join(5)
+            assert not worker.is_alive()
+        finally:
+            ring._reloading = False
+        assert same(answers[0], KEY1)  # the keys it had
+
+    def test_log_lines_and_repr(self, write, caplog):
+        path = write(KEY1)
+        ring = KeyFileRing(path)
+        assert repr(ring) == "KeyFileRing(files=1, current={0}, keys=1)" \
+            .format(KEY1[:16].hex())
+        caplog.set_level(logging.INFO, logger="tlslite_tickets")
+        write(b"")
+        ring.encryption_key(1)
+        write(KEY2 + KEY3)
+        ring.encryption_key(2)
+        assert [r.getMessage() for r in caplog.records] == [
+            "ticket key file {0!r}: is empty; keeping the 1 key(s) loaded "
+            "before".format(path),
+            "ticket key file {0!r} reloaded: 2 key(s)".format(path)]

@@ -82,3 +82,26 @@ def test_ticket_expected_events():
     assert ticket_expected_after("ticket_refused", False) is True
     with pytest.raises(KeyError):
         ticket_expected_after("no such event", False)
+@pytest.mark.parametrize("call,message", [
+    (lambda: decide(S.SUCCESS, R.ABORT),
+     "dec_cb returned SSL_TICKET_RETURN_ABORT"),
+    (lambda: decide(S.EMPTY, R.USE), "dec_cb returned USE for status EMPTY"),
+    (lambda: coerce_return("3"), "dec_cb returned 'str', not a TicketReturn"),
+    (lambda: coerce_return(7), "dec_cb returned 7, not a TicketReturn value"),
+])
+def test_abort_messages_say_what_dec_cb_did(call, message):
+    # these are the messages logged and carried by the alert's exception
+    with pytest.raises(TicketAbort) as info:
+        call()
+    assert str(info.value) == message
+    assert info.value.alert is None  # internal_error
+
+
+def test_abort_carries_the_alert_it_was_given():
+    assert TicketAbort("bad binder", 51).alert == 51
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_one_ticket_asked_for_is_one_ticket_sent(resumed):
+    # SSL_CTX_set_num_tickets(ctx, 1) in TLS 1.3
+    assert tickets_to_send(True, resumed, True, 1) == 1

@@ -133,6 +133,16 @@ class TestSlots:
         assert ring.encryption_key(1000).name == slot_name(10)
         assert ring.lookup(slot_name(50), 1000) == (None, False)
 
+    @pytest.mark.parametrize("window", [PERIOD, 2 * PERIOD])
+    def test_clock_two_slots_back_rebuilds(self, window):
+        # only the current slot and the one before are served from the
+        # window already built; two back needs a window of its own
+        ring = RotatingKeyRing(SEED, PERIOD, decrypt_window=window)
+        ring.encryption_key(1050)
+        assert ring.encryption_key(850).name == slot_name(8)
+        if window > PERIOD:
+            assert ring.lookup(slot_name(7), 850)[1] is True
+
 
 class TestConstantTime:
     def test_rotation_derives_one_key(self, derivations):
@@ -262,3 +272,43 @@ class TestWithTickets:
         settings = TicketHandshakeSettings()
         settings.ticket_keys = ring
         assert settings.validate().ticket_key_ring is ring
+
+
+class TestLimits:
+    def test_largest_window_and_shortest_seed_are_accepted(self):
+        widest = RotatingKeyRing(SEED, 1, decrypt_window=MAX_WINDOW_SLOTS - 1)
+        assert len(widest) == MAX_WINDOW_SLOTS
+        with pytest.raises(ValueError) as info:
+            RotatingKeyRing(SEED, 1, decrypt_window=MAX_WINDOW_SLOTS)
+        assert str(info.value) == (
+            "decrypt_window must span at most 65534 rotation periods, got "
+            "65536 seconds")
+        assert len(RotatingKeyRing(b"s" * 16, PERIOD)) == 3
+        assert len(RotatingKeyRing(None).encryption_key(0).name) == 16
+
+    @pytest.mark.parametrize("kwargs,message", [
+        ({"seed": "text"}, "seed must be bytes, got str"),
+        ({"seed": b"s" * 15}, "seed must be at least 16 bytes, got 15"),
+        ({"rotation_period": 0},
+         "rotation_period must be a positive number of seconds, got 0"),
+        ({"rotation_period": 100, "decrypt_window": 99.5},
+         "decrypt_window must be at least rotation_period (100), got 99.5"),
+    ])
+    def test_error_messages(self, kwargs, message):
+        with pytest.raises(ValueError) as info:
+            RotatingKeyRing(**kwargs)
+        assert str(info.value) == message
+
+    def test_window_equal_to_the_period_is_accepted(self):
+        ring = RotatingKeyRing(SEED, PERIOD, decrypt_window=PERIOD)
+        assert ring.decrypt_window == PERIOD and len(ring) == 2
+
+    def test_repr_and_truth(self):
+        ring = RotatingKeyRing(SEED, PERIOD)
+        assert bool(ring) is True
+        assert repr(ring) == ("RotatingKeyRing(rotation_period=100, "
+                              "decrypt_window=200, current=None)")
+        ring.encryption_key(1000)
+        assert repr(ring) == ("RotatingKeyRing(rotation_period=100, "
+                              "decrypt_window=200, current={0})".format(
+                                  slot_name(10).hex()))

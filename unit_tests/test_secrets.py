@@ -8,7 +8,7 @@ import ssl
 import pytest
 
 import tlslite_tickets as tt
-from tlslite_tickets import _ticket
+from tlslite_tickets import _aead, _ticket
 from support import CallbackLog, PythonSSLClient, ticket_settings
 
 
@@ -89,11 +89,43 @@ def test_ticket_key_objects_keep_no_raw_secret():
     assert_clean(repr(ring) + str(ring), [secret])
 
 
-def test_aead_tag_check_is_constant_time():
-    # both paths compare tags in constant time: cryptography in C, the pure
-    # path through tlslite-ng's ct_compare_digest
-    import inspect
+def test_pure_aead_compares_tags_in_constant_time(monkeypatch):
+    # the pure path must send every tag comparison through tlslite-ng's
+    # constant-time compare: watch that function while tickets open
     from tlslite.utils import aesgcm
-    assert "ct_compare_digest" in inspect.getsource(aesgcm.AESGCM.open)
+    calls = []
+    real_compare = aesgcm.ct_compare_digest
+
+    def watched(a, b):
+        result = real_compare(a, b)
+        calls.append((bytes(a), bytes(b), result))
+        return result
+
+    monkeypatch.setattr(aesgcm, "ct_compare_digest", watched)
+    monkeypatch.setattr(_aead, "_AESGCM", None)
+    key = tt.TicketKey(os.urandom(16), os.urandom(32))
+    contents = tt.TicketContents((3, 4), 0x1301, os.urandom(32), 0, 60)
+    ticket = _ticket.seal(key, contents)
+    tampered = ticket[:-1] + bytes([ticket[-1] ^ 1])
+    assert _ticket.open_ticket(key, ticket).secret == contents.secret
+    with pytest.raises(_ticket.TicketDecodeError):
+        _ticket.open_ticket(key, tampered)
+    # one comparison per ticket, of the received tag with the computed one
+    assert [(c[0], c[2]) for c in calls] == [(ticket[-16:], True),
+                                             (tampered[-16:], False)]
+    assert calls[1][1] == ticket[-16:]
+
+
+def test_active_aead_rejects_every_wrong_tag_byte():
+    # whichever backend is active (cryptography compares in C), a tag
+    # wrong in any one byte does not authenticate
+    key = tt.TicketKey(os.urandom(16), os.urandom(32))
+    contents = tt.TicketContents((3, 4), 0x1301, os.urandom(32), 0, 60)
+    ticket = _ticket.seal(key, contents)
+    for index in range(len(ticket) - 16, len(ticket)):
+        bad = bytearray(ticket)
+        bad[index] ^= 0x80
+        with pytest.raises(_ticket.TicketDecodeError):
+            _ticket.open_ticket(key, bytes(bad))
     assert _ticket.AEAD_BACKEND in ("cryptography",
                                     "tlslite-ng (pure Python)")

@@ -79,3 +79,16 @@ def test_bad_store_setting():
     assert "ticket_single_use" in str(info.value)
     with pytest.raises(ValueError):
         tt.MemorySingleUseStore(max_entries=0)
+
+
+def test_memory_store_bounds_and_errors():
+    # the default bound, documented by the signature
+    assert tt.MemorySingleUseStore().max_entries == 100000
+    one = tt.MemorySingleUseStore(max_entries=1)  # the smallest store
+    assert one.claim(b"a", 10, 0) and not one.claim(b"b", 10, 0)
+    assert repr(one) == "MemorySingleUseStore(1/1 entries)"
+    for bad in (0, -1, True, "5", 2.0, None):
+        with pytest.raises(ValueError) as info:
+            tt.MemorySingleUseStore(max_entries=bad)
+        assert str(info.value) == \
+            "max_entries must be a positive integer, got {0!r}".format(bad)

@@ -39,6 +39,8 @@ def test_resumption_ladder_in_order(make_server, caplog, version):
     assert steps[2] == "dec_cb"
     assert "status SUCCESS" in lines[2] and "-> USE_RENEW" in lines[2]
     assert steps[3] == "-> ServerHello"
+    # messages read after the ClientHello are in the ladder too
+    assert "<- Finished" in steps
     assert steps.index("gen_cb") < steps.index("ticket") < \
         steps.index("-> NewSessionTicket")
     text = "\n".join(r.getMessage() for r in caplog.records)
