@@ -379,6 +379,14 @@ class TicketHandshake:
         self._ticket_event("dec_cb", decision.renew)
         if not decision.resume:
             return None, None
+        if self.tls13 and prf_of(contents.cipher_suite) != \
+                prf_of(self.cipher_suite):
+            # tls_parse_ctos_psk drops such a ticket at once: no fresh
+            # ticket for it, and the next identity is looked at
+            self.trace.event("refused", "ticket made for another cipher "
+                             "suite hash: next identity, no fresh ticket")
+            self._ticket_event("tls13_other_hash")
+            return None, None
         reason = self._refusal(contents)
         if reason:
             self.trace.event("refused", "ticket %s: full handshake, fresh "
@@ -482,9 +490,7 @@ class TicketHandshake:
         if reason:
             return reason
         if self.tls13:
-            if prf_of(contents.cipher_suite) != prf_of(self.cipher_suite):
-                return "made for another cipher suite hash"
-            return None
+            return None  # the hash was checked first (_judge)
         if contents.cipher_suite not in hello.cipher_suites:
             return "its cipher suite is not offered"
         ems = hello.getExtension(ExtensionType.extended_master_secret)

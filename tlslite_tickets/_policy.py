@@ -86,7 +86,9 @@ def decide(status, ret):
 #: What each handshake event does to OpenSSL's ``ticket_expected`` flag.
 #: ``True``/``False`` set/clear it; ``RENEW`` sets it when the dec_cb answer
 #: asks for a new ticket (IGNORE_RENEW, USE_RENEW) and otherwise leaves it,
-#: so once set it stays set for the rest of the ClientHello.
+#: so once set it stays set for the rest of the ClientHello, unless a TLS 1.3
+#: ticket for another hash clears it (OpenSSL does; the next identities'
+#: answers may set it again).
 RENEW = "renew"
 TICKET_EXPECTED = {
     # event              effect  where OpenSSL does it
@@ -96,6 +98,9 @@ TICKET_EXPECTED = {
     "tls13_identities":  False,  # tls_parse_ctos_psk: usable PSK identities
                                  # are there, their dec_cb answers decide
     "dec_cb":            RENEW,  # tls_decrypt_ticket, after dec_cb
+    "tls13_other_hash":  False,  # tls_parse_ctos_psk: a ticket dec_cb
+                                 # wanted is for another hash than the
+                                 # suite's; the next identities decide
     "tickets_off":       False,  # SSL_OP_NO_TICKET: TLS 1.2 tickets are
                                  # neither read nor made
     "ticket_refused":    True,   # ssl_get_prev_session: a ticket dec_cb

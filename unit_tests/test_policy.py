@@ -70,7 +70,8 @@ def test_ticket_counts(tls13, resumed, renew, num, expected):
 def test_ticket_expected_events():
     # OpenSSL's flag: a TLS 1.3 hello expects tickets until usable PSK
     # identities are offered; then only a dec_cb answer asking for one, or
-    # a refused ticket, sets it again, and nothing but a new hello clears it
+    # a refused ticket, sets it again; a new hello or a TLS 1.3 ticket for
+    # another hash clears it
     flag = ticket_expected_after("client_hello", True)
     assert flag is False
     assert ticket_expected_after("tls13_hello", flag) is True
@@ -80,6 +81,8 @@ def test_ticket_expected_events():
     flag = ticket_expected_after("dec_cb", flag, renew=True)
     assert ticket_expected_after("dec_cb", flag, renew=False) is True
     assert ticket_expected_after("ticket_refused", False) is True
+    # ... or a TLS 1.3 ticket for another hash, which clears it
+    assert ticket_expected_after("tls13_other_hash", True) is False
     with pytest.raises(KeyError):
         ticket_expected_after("no such event", False)
 @pytest.mark.parametrize("call,message", [

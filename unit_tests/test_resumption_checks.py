@@ -2,7 +2,8 @@
 
 Spec section 3: an expired ticket, or one made for another protocol
 version, cipher-suite hash, server name or extended-master-secret state,
-gives a full handshake and a fresh ticket, never an abort. A bad binder is
+gives a full handshake and a fresh ticket (a TLS 1.3 ticket for another
+hash: no fresh ticket, as in OpenSSL), never an abort. A bad binder is
 fatal decrypt_error. dec_cb runs once per PSK identity tried.
 """
 
@@ -50,8 +51,12 @@ def test_other_server_name_gives_full_handshake(make_server, version):
     assert other.tickets == FULL_TICKETS[version]
 
 
-def test_other_cipher_hash_gives_full_handshake(make_server):
-    log = CallbackLog(ret=USE)
+@pytest.mark.parametrize("ret", [USE, tt.SSL_TICKET_RETURN_USE_RENEW])
+def test_other_cipher_hash_gives_full_handshake_and_no_ticket(make_server,
+                                                              ret):
+    # OpenSSL's tls_parse_ctos_psk drops a ticket for another hash and
+    # clears ticket_expected, whatever dec_cb answered: no fresh ticket
+    log = CallbackLog(ret=ret)
     server = make_server(ticket_settings(log))
     client = TlsliteClient("1.3")
     client.settings.cipherNames = ["aes256gcm"]  # TLS_AES_256_GCM_SHA384
@@ -61,7 +66,7 @@ def test_other_cipher_hash_gives_full_handshake(make_server):
     second = client.connect(server, session=first.session)
     assert log.statuses == [tt.SSL_TICKET_SUCCESS_RENEW]
     assert not second.resumed
-    assert second.tickets == 2
+    assert second.tickets == 0
 
 
 def tls13_ticket(make_server, log=None):
@@ -149,6 +154,27 @@ def test_garbage_identity_first_then_good_one(make_server):
     assert log.statuses == [tt.SSL_TICKET_NO_DECRYPT,
                             tt.SSL_TICKET_SUCCESS_RENEW]
     assert log.keynames[0] == b"g" * 16
+
+
+def test_ticket_for_another_hash_passes_to_the_next_identity(make_server):
+    # unlike an expired ticket, which ends the search, a ticket for another
+    # hash is skipped and the next identity judged (its binder is never
+    # checked, so a dummy one of the hello's binder size will do)
+    log = CallbackLog(ret=USE)
+    server, session = tls13_ticket(make_server, log)
+    client = TlsliteClient("1.3")
+    client.settings.cipherNames = ["aes256gcm"]  # TLS_AES_256_GCM_SHA384
+    other_hash = bytes(client.connect(server).session.tickets[0].ticket)
+    good = bytes(session.tickets[0].ticket)
+    log.reset()
+    flight = exchange(server, tls13_hello(
+        [other_hash, good], psk_configs=[(bytearray(other_hash),
+                                          bytearray(32))],
+        tickets=[session.tickets[0]],
+        res_master_secret=session.resumptionMasterSecret))
+    assert flight.alert is None
+    assert flight.selected_identity == 1
+    assert log.statuses == [tt.SSL_TICKET_SUCCESS_RENEW] * 2
 
 
 def test_good_identity_first_stops_the_search(make_server):
