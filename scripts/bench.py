@@ -72,6 +72,20 @@ from benchmarks.report import (  # noqa: E402
     machine_info, write_json)
 
 
+#: progress steps of main(): parts 4 and 5 of the list above run as one
+STEPS = 6
+
+
+def run_part(steps, name, label, function, *args):
+    """Print the progress line, run one part and note its seconds in
+    ``steps`` (they go to bench.json and the last line)."""
+    print("{0}/{1} {2} ...".format(len(steps) + 1, STEPS, label), flush=True)
+    began = time.monotonic()
+    result = function(*args)
+    steps.append((name, time.monotonic() - began))
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true",
@@ -102,32 +116,21 @@ def main(argv=None):
         cert, key = make_self_signed(workdir)
         credentials = load_credentials(cert, key)
         steps = []
-        print("1/5 ticket seal and open ...", flush=True)
-        step = time.monotonic()
-        rows, ticket_lens = bench_crypto(profile)
-        steps.append(("crypto", time.monotonic() - step))
-        print("2/5 server CPU per handshake ...", flush=True)
-        step = time.monotonic()
-        rows += bench_handshakes(profile, credentials)
-        steps.append(("handshakes", time.monotonic() - step))
-        print("3/5 unknown key names ...", flush=True)
-        step = time.monotonic()
-        rows += bench_reject(profile, ticket_lens)
-        steps.append(("reject", time.monotonic() - step))
-        print("4/5 resumptions per second (ours, then openssl s_server) ...",
-              flush=True)
-        step = time.monotonic()
-        rate_rows, servers = bench_rates(profile, cert, key)
+        rows, ticket_lens = run_part(steps, "crypto", "ticket seal and open",
+                                     bench_crypto, profile)
+        rows += run_part(steps, "handshakes", "server CPU per handshake",
+                         bench_handshakes, profile, credentials)
+        rows += run_part(steps, "reject", "unknown key names", bench_reject,
+                         profile, ticket_lens)
+        rate_rows, servers = run_part(
+            steps, "rates", "resumptions per second (ours, then openssl "
+            "s_server)", bench_rates, profile, cert, key)
         rows += rate_rows
-        steps.append(("rates", time.monotonic() - step))
-        print("5/5 hostile ClientHellos ...", flush=True)
-        step = time.monotonic()
-        rows += bench_hostile(profile, credentials)
-        steps.append(("hostile", time.monotonic() - step))
-        print("and Redis round trips per handshake ...", flush=True)
-        step = time.monotonic()
-        redis_trips = bench_redis_trips(profile_name, credentials)
-        steps.append(("redis", time.monotonic() - step))
+        rows += run_part(steps, "hostile", "hostile ClientHellos",
+                         bench_hostile, profile, credentials)
+        redis_trips = run_part(steps, "redis", "Redis round trips per "
+                               "handshake", bench_redis_trips, profile_name,
+                               credentials)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     targets = evaluate_targets(rows)
