@@ -14,7 +14,8 @@ import pytest
 
 from tlslite_tickets import _ticket
 from tlslite_tickets._keyfile import (_TEXT_BYTES, KeyFileError, KeyFileRing,
-                                      MAX_KEY_FILE_LEN, load_key_file)
+                                      MAX_KEY_FILE_LEN, load_key_file,
+                                      read_regular_file)
 from tlslite_tickets._keys import TicketKey
 
 
@@ -321,7 +322,8 @@ class TestKeyFileRing:
         os.mkfifo(path)
         error = self._in_thread(lambda: pytest.raises(
             KeyFileError, load_key_file, path).value)
-        assert "not a regular file" in str(error)
+        assert str(error) == "ticket key file {0!r}: cannot be read: not a " \
+            "regular file".format(path)
 
     def test_one_bad_file_of_two(self, write):
         ring = KeyFileRing([write(KEY1, "a"), write(KEY2, "b")])
@@ -493,3 +495,47 @@ class TestReloadDetails:
             "ticket key file {0!r}: is empty; keeping the 1 key(s) loaded "
             "before".format(path),
             "ticket key file {0!r} reloaded: 2 key(s)".format(path)]
+
+
+class TestReadRegularFile:
+    """The bounded reader under a file that changes after its size was
+    looked at (``fstat`` says 0, as it does for a file still being
+    written) and reads that return a few bytes at a time: the bound holds
+    on what is read, not on what fstat said."""
+
+    @pytest.fixture
+    def racing(self, monkeypatch):
+        real_fstat, real_read = os.fstat, os.read
+
+        class Shrunk:
+            def __init__(self, info):
+                self.st_mode, self.st_size = info.st_mode, 0
+
+        monkeypatch.setattr(os, "fstat", lambda fd: Shrunk(real_fstat(fd)))
+        monkeypatch.setattr(os, "read",
+                            lambda fd, n: real_read(fd, min(n, 7)))
+
+    def test_a_file_that_grew_past_the_limit_is_refused(self, tmp_path,
+                                                        racing):
+        path = tmp_path / "grown"
+        path.write_bytes(b"x" * 15)
+        with pytest.raises(ValueError) as info:
+            read_regular_file(str(path), 14)  # two reads reach 14 exactly
+        assert str(info.value) == "is larger than 14 bytes"
+
+    def test_a_file_at_the_limit_is_read_whole_in_pieces(self, tmp_path,
+                                                         racing):
+        path = tmp_path / "full"
+        path.write_bytes(bytes(range(14)))
+        assert read_regular_file(str(path), 14) == bytes(range(14))
+
+    def test_a_read_error_is_named(self, tmp_path, monkeypatch):
+        path = tmp_path / "key"
+        path.write_bytes(KEY1)
+
+        def failing(fd, n):
+            raise OSError(5, "Input/output error")
+        monkeypatch.setattr(os, "read", failing)
+        with pytest.raises(ValueError) as info:
+            read_regular_file(str(path), 100)
+        assert str(info.value) == "cannot be read: Input/output error"

@@ -549,3 +549,31 @@ def test_reader_knows_every_tag_openssl_3_writes():
     # a compression id is one byte, as in OpenSSL
     with pytest.raises(_der.DERError, match="too long"):
         _openssl_session.decode(_every_tag(b"\x01\x01"))
+
+
+def test_nginx_sid_ctx_names_the_file_it_cannot_use(tmp_path, cert_files):
+    cert = cert_files[0]
+    missing = str(tmp_path / "absent.pem")
+    text = tmp_path / "text.pem"
+    text.write_text("no certificate in here\n")
+    bad_base64 = tmp_path / "bad64.pem"
+    bad_base64.write_text("-----BEGIN CERTIFICATE-----\nA!!A\n"
+                          "-----END CERTIFICATE-----\n")
+    not_der = tmp_path / "notder.pem"  # good base64 of 3 zero bytes
+    not_der.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n"
+                       "-----END CERTIFICATE-----\n")
+    cases = [
+        ((missing,), {}, "cannot read {0!r}: No such file or "
+                         "directory".format(missing)),
+        ((str(text),), {}, "{0!r} holds no PEM certificate".format(
+            str(text))),
+        ((str(bad_base64),), {}, "{0!r}: PEM block 'CERTIFICATE' holds bad "
+                                 "base64".format(str(bad_base64))),
+        # a client CA's subject name is read, so its DER must parse
+        ((cert,), {"client_ca_files": str(not_der)},
+         "{0!r}: trailing bytes after the DER element".format(str(not_der))),
+    ]
+    for args, kwargs, message in cases:
+        with pytest.raises(ValueError) as info:
+            tt.nginx_sid_ctx(*args, **kwargs)
+        assert str(info.value) == message

@@ -78,6 +78,7 @@ def test_ticket_expected_events():
     flag = ticket_expected_after("tls13_identities", True)
     assert flag is False
     assert ticket_expected_after("dec_cb", flag, renew=False) is False
+    assert ticket_expected_after("dec_cb", flag) is False  # renew: no
     flag = ticket_expected_after("dec_cb", flag, renew=True)
     assert ticket_expected_after("dec_cb", flag, renew=False) is True
     assert ticket_expected_after("ticket_refused", False) is True

@@ -114,9 +114,14 @@ def warnings_about_store(caplog):
 
 def test_custom_store_outage_is_one_warning(make_server, caplog):
     store = FlakyStore()
-    server = make_server(ticket_settings(ticket_single_use=store))
+    settings = ticket_settings(ticket_single_use=store)
+    # the handshakes use a watcher around the store (validate() puts it
+    # there); it names the store
+    assert repr(settings.validate().ticket_single_use_store) == \
+        "WatchedStore(FlakyStore)"
+    server = make_server(settings)
     client = PythonSSLClient("1.3")
-    caplog.set_level(logging.INFO, logger=LOGGER)
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
 
     store.down = True
     for _ in range(3):  # three refused resumptions, one outage
@@ -125,14 +130,23 @@ def test_custom_store_outage_is_one_warning(make_server, caplog):
         assert not result.resumed and result.tickets == 2
     warnings = warnings_about_store(caplog)
     assert len(warnings) == 1
-    assert "FlakyStore" in warnings[0].getMessage()
-    assert "ConnectionError" in warnings[0].getMessage()
+    message = warnings[0].getMessage()
+    assert message == ("single-use store FlakyStore failed (ConnectionError: "
+                       "store at 127.0.0.1:1 refused); tickets will not "
+                       "resume (full handshakes, fresh tickets) until it "
+                       "answers")
+    # the traceback of the outage's first failure, at DEBUG only
+    traced = [r for r in caplog.records if r.name == LOGGER and r.exc_info]
+    assert [r.levelno for r in traced] == [logging.DEBUG]
+    assert traced[0].exc_info[0] is ConnectionError
 
     store.down = False
     first = client.connect(server)
     assert client.connect(server, session=first.session).resumed
-    assert any("answers again" in r.getMessage() for r in caplog.records
-               if r.levelno == logging.INFO)
+    assert [r.getMessage() for r in caplog.records
+            if r.levelno == logging.INFO and "FlakyStore" in
+            r.getMessage()] == ["single-use store FlakyStore answers again; "
+                                "tickets resume again"]
 
     store.down = True  # a second outage: a second warning
     client.connect(server, session=client.connect(server).session)
