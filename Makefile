@@ -143,7 +143,7 @@ MODULES ?=
 	$(PYTHON) -m venv .venv-mutants
 	.venv-mutants/bin/pip install $(PIP_FLAGS) "mutmut==2.5.1" \
 	    "tlslite-ng==0.9.0b2" "ecdsa>=0.18" "cryptography>=3.4" \
-	    pytest hypothesis "redis>=4.2"
+	    pytest coverage hypothesis "redis>=4.2"
 	touch $@
 
 mutants: .venv-mutants/.ready
