@@ -384,7 +384,7 @@ class TicketHandshake:
             # tls_parse_ctos_psk drops such a ticket at once: no fresh
             # ticket for it, and the next identity is looked at
             self.trace.event("refused", "ticket made for another cipher "
-                             "suite hash: next identity, no fresh ticket")
+                             "suite hash: passed over, asks for no ticket")
             self._ticket_event("tls13_other_hash")
             return None, None
         reason = self._refusal(contents)

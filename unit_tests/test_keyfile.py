@@ -481,6 +481,37 @@ class TestReloadDetails:
             ring._reloading = False
         assert same(answers[0], KEY1)  # the keys it had
 
+    def test_one_reload_at_a_time(self, write, monkeypatch):
+        # a reload stuck on a slow disk: the others return at once, with
+        # the keys loaded before, and nothing is read twice meanwhile
+        from tlslite_tickets import _keyfile
+        ring = KeyFileRing(write(KEY1))
+        write(KEY2)
+        entered, release = threading.Event(), threading.Event()
+        real_signature = _keyfile._signature
+        calls = []
+
+        def slow_signature(path):
+            calls.append(threading.current_thread().name)
+            entered.set()
+            assert release.wait(10)
+            return real_signature(path)
+        monkeypatch.setattr(_keyfile, "_signature", slow_signature)
+        results = []
+        worker = threading.Thread(target=lambda: results.append(
+            ring.reload()), name="slow", daemon=True)
+        worker.start()
+        try:
+            assert entered.wait(10)
+            assert ring.reload() is False
+            assert same(ring.encryption_key(60), KEY1)
+            assert calls == ["slow"]
+        finally:
+            release.set()
+            worker.join(10)
+        assert results == [True]
+        assert same(ring.encryption_key(61), KEY2)
+
     def test_log_lines_and_repr(self, write, caplog):
         path = write(KEY1)
         ring = KeyFileRing(path)

@@ -134,6 +134,21 @@ def test_ems_mismatch_gives_full_handshake(make_server):
     assert first.tickets == 1
 
 
+def test_tls12_hello_with_a_tls13_legacy_version_resumes_as_tls12(
+        make_server):
+    # no supported_versions extension: TLS 1.2 at most (RFC 8446 4.2.1),
+    # whatever the legacy version field says, so the ticket is a TLS 1.2 one
+    log = CallbackLog(ret=USE)
+    server = make_server(ticket_settings(log))
+    ticket = TlsliteClient("1.2").connect(server).session.tls_1_0_tickets[0]
+    hello = tls12_hello(ticket.ticket)
+    hello.client_version = (3, 4)
+    log.reset()
+    flight = exchange(server, hello)
+    assert not flight.tls13 and flight.resumed_tls12
+    assert log.statuses == [tt.SSL_TICKET_SUCCESS]
+
+
 def psk_hello(session, identities):
     """A TLS 1.3 ClientHello offering ``identities`` (real ticket or junk)."""
     ticket = session.tickets[0]

@@ -58,6 +58,7 @@ def test_use_on_empty_ticket_is_fatal(make_server):
     client = PythonSSLClient("1.2")
     assert_internal_error(client, server, None)
     assert log.statuses == [tt.SSL_TICKET_EMPTY]
+    assert log.keynames == [b""]  # an empty ticket has no key name
 
 
 @pytest.mark.parametrize("ret", [tt.SSL_TICKET_RETURN_USE,

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from support import CallbackLog, PythonSSLClient, ticket_settings
-from tlslite_tickets import _trace
+from support import CallbackLog, PythonSSLClient, TlsliteClient, ticket_settings
+from tlslite_tickets import TicketKey, _trace
 
 TRACE = "tlslite_tickets.trace"
 
@@ -102,3 +102,39 @@ def test_docstring_example_matches_a_real_trace(make_server, caplog):
     retry = steps.index("-> HelloRetryRequest")
     assert steps[:retry].count("dec_cb") == 1
     assert steps[retry:].count("dec_cb") == 1
+
+
+def refusals(caplog):
+    """The "refused" lines, their column padding squeezed."""
+    return [" ".join(line.split()) for line in ladder(caplog)
+            if line.startswith("refused")]
+
+
+def test_each_refusal_is_one_line_that_says_why(make_server, caplog):
+    # the three ways a ticket dec_cb wants to use still cannot resume, as
+    # the trace names them
+    keys = [TicketKey.generate()]
+    use = CallbackLog(ret=3)  # SSL_TICKET_RETURN_USE
+    issuer = make_server(ticket_settings(ticket_keys=keys,
+                                         cipherNames=["chacha20-poly1305"]))
+    twin = make_server(ticket_settings(use, ticket_keys=keys,
+                                       cipherNames=["aes128gcm"]))
+    client = PythonSSLClient("1.2")
+    first = client.connect(issuer)
+    with caplog.at_level(logging.DEBUG, logger=TRACE):
+        client.connect(twin, session=first.session)
+    assert refusals(caplog) == [
+        "refused ticket's cipher suite is not enabled: full handshake, "
+        "fresh ticket"]
+    caplog.clear()
+
+    server = make_server(ticket_settings(use))
+    tls13 = TlsliteClient("1.3")
+    tls13.settings.cipherNames = ["aes256gcm"]  # TLS_AES_256_GCM_SHA384
+    session = tls13.connect(server).session
+    tls13.settings.cipherNames = ["aes128gcm"]  # TLS_AES_128_GCM_SHA256
+    with caplog.at_level(logging.DEBUG, logger=TRACE):
+        tls13.connect(server, session=session)
+    assert refusals(caplog) == [
+        "refused ticket made for another cipher suite hash: passed over, "
+        "asks for no ticket"]
