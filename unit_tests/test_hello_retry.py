@@ -358,10 +358,14 @@ def test_bad_binder_in_second_hello_claims_nothing(single_use):
     assert final.selected_identity == 0
 
 
-def test_external_psk_before_the_ticket_stops_the_search(make_server):
+@pytest.mark.parametrize("hash_name", ["sha256", None])
+def test_external_psk_before_the_ticket_stops_the_search(make_server,
+                                                         hash_name):
     # tlslite-ng's external PSKs are not tickets: an identity that names
-    # one is used (in both hellos) and the ticket after it is never judged
-    external = (bytearray(b"external"), bytearray(b"p" * 32), "sha256")
+    # one is used (in both hellos) and the ticket after it is never judged;
+    # a pskConfigs entry without a hash is a SHA-256 one
+    external = (bytearray(b"external"), bytearray(b"p" * 32)) + \
+        ((hash_name,) if hash_name else ())
     log = CallbackLog()
     server = make_server(hrr_settings(log, pskConfigs=[external],
                                       cipherNames=["aes128gcm"]))
@@ -378,3 +382,29 @@ def test_external_psk_before_the_ticket_stops_the_search(make_server):
     assert retry.hello_retry_request
     assert final.alert is None and final.selected_identity == 0
     assert log.statuses == []
+
+
+
+@pytest.mark.parametrize("server_name,resumed", [
+    (b"localhost", True),       # usable: nothing after it is judged
+    (b"other.example", False),  # refused (another name): OpenSSL looks
+])                              # no further either
+def test_first_hello_search_stops_where_the_second_one_does(
+        make_server, server_name, resumed):
+    log = CallbackLog()
+    server = make_server(hrr_settings(log, cipherNames=["aes128gcm"]))
+    ticket, session = ticket_from(server)
+    log.reset()
+    junk = (bytearray(b"g" * 60), bytearray(32))
+    offer = dict(psk_configs=[junk], tickets=[ticket],
+                 res_master_secret=session.resumptionMasterSecret)
+    first = tls13_hello([bytes(ticket.ticket), b"g" * 60],
+                        server_name=server_name,
+                        groups=(GroupName.x25519, GroupName.secp256r1),
+                        **offer)
+    retry, final = exchange_with_retry(
+        server, first, lambda retry: retry_hello(first, retry, **offer))
+    assert retry.hello_retry_request and final.alert is None
+    assert final.selected_identity == (0 if resumed else None)
+    # the ticket once per hello, the junk identity after it never
+    assert log.statuses == [SUCCESS_RENEW, SUCCESS_RENEW]

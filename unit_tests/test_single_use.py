@@ -5,7 +5,7 @@ import threading
 import pytest
 
 import tlslite_tickets as tt
-from support import CallbackLog, PythonSSLClient, ticket_settings
+from support import CallbackLog, FakeClock, PythonSSLClient, ticket_settings
 
 
 def test_replayed_ticket_resumes_once(make_server):
@@ -31,6 +31,30 @@ def test_twin_servers_sharing_a_store_refuse_the_replay(make_server):
     first = client.connect(one)
     assert client.connect(two, session=first.session).resumed
     assert not client.connect(one, session=first.session).resumed
+
+
+def test_a_claim_is_kept_until_the_ticket_expires(make_server):
+    # the handshake tells the store when the ticket expires: the id is
+    # kept that long (a replay is refused), then forgotten (memory stays
+    # bounded by the live tickets)
+    store = tt.MemorySingleUseStore()
+    clock = FakeClock()
+    server = make_server(ticket_settings(ticket_single_use=store,
+                                         ticket_clock=clock,
+                                         ticketLifetime=100))
+    client = PythonSSLClient("1.3")
+    first = client.connect(server)
+    clock.advance(10)
+    assert client.connect(server, session=first.session).resumed
+    assert len(store) == 1
+    clock.advance(89)  # 99 s after the ticket was made: still live
+    fresh = client.connect(server)
+    assert client.connect(server, session=fresh.session).resumed
+    assert len(store) == 2
+    clock.advance(2)  # the first ticket expired: its id is dropped
+    newer = client.connect(server)
+    assert client.connect(server, session=newer.session).resumed
+    assert len(store) == 2
 
 
 class BrokenStore:

@@ -209,6 +209,36 @@ def test_new_session_ticket_tls13(make_server):
     assert log.gen == 3
 
 
+def test_new_session_ticket_tops_up_after_ignore(make_server):
+    # OpenSSL counts the tickets a connection has made: after a full
+    # handshake that made none (dec_cb said IGNORE to the offered ticket),
+    # one SSL_new_session_ticket sends num_tickets in all
+    log = CallbackLog(ret=tt.SSL_TICKET_RETURN_IGNORE)
+    settings = ticket_settings(log)
+    tt.SSL_CTX_set_num_tickets(settings, 3)
+    server = make_server(settings)
+    client = PythonSSLClient("1.3")
+    first = client.connect(server)
+    assert first.tickets == 3
+    server.after_handshake = lambda conn: tt.SSL_new_session_ticket(conn)
+    log.reset()
+    second = client.connect(server, session=first.session)
+    assert not second.resumed
+    assert log.statuses == [tt.SSL_TICKET_SUCCESS_RENEW]
+    assert second.tickets == 3 and log.gen == 3
+
+
+def test_each_ticket_of_a_connection_has_its_own_nonce(make_server):
+    # RFC 8446 4.6.1: the nonce is unique across a connection's tickets,
+    # so each ticket's PSK is different
+    settings = ticket_settings()
+    tt.SSL_CTX_set_num_tickets(settings, 4)
+    server = make_server(settings)
+    session = TlsliteClient("1.3").connect(server).session
+    nonces = [bytes(t.ticket_nonce) for t in session.tickets]
+    assert len(nonces) == 4 and len(set(nonces)) == 4
+
+
 def test_new_session_ticket_tls12_and_before_handshake(make_server):
     server = make_server(ticket_settings())
     answers = []
