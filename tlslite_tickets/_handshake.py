@@ -189,7 +189,7 @@ class TicketHandshake:
                         limit)
         return False
 
-    def offer_tls13(self, ticket, verify_binder, index=0):
+    def offer_tls13(self, ticket, verify_binder, index):
         """One PSK identity: return its TicketContents to resume, or None.
 
         ``verify_binder(psk, prf)`` raises TicketAbort for a bad binder.

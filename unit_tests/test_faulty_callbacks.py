@@ -100,3 +100,20 @@ def test_each_failure_is_logged_once(make_server, caplog):
     assert [r.getMessage() for r in warnings] == [
         "ticket handling aborted the connection: dec_cb raised "
         "RuntimeError"] * 3
+
+
+@pytest.mark.parametrize("gen_cb,message", [
+    (lambda conn, arg: 0, "gen_cb returned 0"),
+    (lambda conn, arg: {}["bug"], "gen_cb raised KeyError"),
+])
+def test_a_failing_gen_cb_is_named_in_the_log(make_server, caplog, gen_cb,
+                                              message):
+    settings = ticket_settings()
+    tt.SSL_CTX_set_session_ticket_cb(settings, gen_cb, None)
+    server = make_server(settings)
+    with caplog.at_level(logging.WARNING, logger="tlslite_tickets"):
+        with pytest.raises(ssl.SSLError):
+            PythonSSLClient("1.2").connect(server)
+    assert [r.getMessage() for r in caplog.records
+            if r.name == "tlslite_tickets"] == [
+        "ticket handling aborted the connection: " + message]
