@@ -89,16 +89,18 @@ _PSK_ENTRY_OVERHEAD = 2 + 4 + 1 + 1
 
 
 def flood_hello(identity_len, prefix=b"", count=None,
-                suites=(CipherSuite.TLS_AES_128_GCM_SHA256,)):
+                suites=(CipherSuite.TLS_AES_128_GCM_SHA256,),
+                groups=(GroupName.x25519,)):
     """A TLS 1.3 ClientHello of about 64 KiB, filled with PSK identities.
 
     Each identity is ``prefix`` (e.g. a valid ticket key name) plus random
     bytes, ``identity_len`` in all, with a 1-byte binder; ``count`` of
     them, or as many as the extensions' 16-bit length allows (with
     ``identity_len=None``: ``count`` identities as long as fits). The binders
-    are garbage: a server must reject this hello cheaply.
+    are garbage: a server must reject this hello cheaply. ``groups`` are
+    the supported groups (the key share is X25519's).
     """
-    base = _tls13_psk_hello([b"x"], 1, b"localhost", suites)
+    base = _tls13_psk_hello([b"x"], 1, b"localhost", suites, groups)
     room = _EXTENSIONS_ROOM - len(_extensions_bytes(base)) + \
         _PSK_ENTRY_OVERHEAD + 1  # minus the placeholder identity
     if identity_len is None:  # one identity per ``count`` fills the room
@@ -107,7 +109,7 @@ def flood_hello(identity_len, prefix=b"", count=None,
         count = room // (_PSK_ENTRY_OVERHEAD + identity_len)
     identities = [bytes(prefix) + os.urandom(identity_len - len(prefix))
                   for _ in range(count)]
-    hello = _tls13_psk_hello(identities, 1, b"localhost", suites)
+    hello = _tls13_psk_hello(identities, 1, b"localhost", suites, groups)
     if len(_extensions_bytes(hello)) > _EXTENSIONS_ROOM:
         raise ValueError("{0} identities of {1} bytes do not fit".format(
             count, identity_len))

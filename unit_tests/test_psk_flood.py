@@ -14,7 +14,7 @@ import time
 import pytest
 
 import tlslite_tickets as tt
-from tlslite.constants import HandshakeType
+from tlslite.constants import GroupName, HandshakeType
 
 from rawhello import exchange, flood_hello
 from support import TIMEOUT, CallbackLog, PythonSSLClient, ticket_settings
@@ -81,7 +81,15 @@ def test_limit_must_be_a_positive_integer_or_none(bad):
         settings.validate()
 
 
-def test_trace_of_a_flood_stays_short(make_server, one_byte_flood):
+@pytest.mark.parametrize("retry", [False, True])
+def test_trace_of_a_flood_stays_short(make_server, retry):
+    # with retry, the flood comes in a first ClientHello that the server
+    # answers with a HelloRetryRequest (it judges that hello's identities
+    # too, OpenSSL's way)
+    flood = flood_hello(1, groups=(GroupName.x25519, GroupName.secp256r1)) \
+        if retry else flood_hello(1)
+    p256_only = dict(eccCurves=["secp256r1"], keyShares=["secp256r1"],
+                     dhGroups=[]) if retry else {}
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logger = logging.getLogger("tlslite_tickets.trace")
@@ -89,21 +97,22 @@ def test_trace_of_a_flood_stays_short(make_server, one_byte_flood):
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
-        server = make_server(ticket_settings(CallbackLog()))
-        exchange(server, one_byte_flood)
-        server.last()
+        server = make_server(ticket_settings(CallbackLog(), **p256_only))
+        assert exchange(server, flood).hello_retry_request == retry
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
     lines = stream.getvalue().splitlines()
-    count = len(one_byte_flood.extensions[-1].identities)
+    count = len(flood.extensions[-1].identities)
     hello = [line for line in lines if "<- ClientHello" in line]
     assert hello and "{0} PSK identities: 1, 1, 1 bytes and {1} more".format(
         count, count - 3) in hello[0]
     judged = [line for line in lines if "NO_DECRYPT" in line]
     assert len(judged) == 4
-    assert any("trace of identity #4 and later left out" in line
-               for line in lines)
-    assert any("identities #64 to #{0} not examined".format(count - 1) in line
-               for line in lines)
+    # the two summary lines, whole (their columns squeezed)
+    squeezed = [" ".join(line.split()) for line in lines]
+    for summary in ("psk trace of identity #4 and later left out",
+                    "psk identities #64 to #{0} not examined "
+                    "(ticket_max_psk_identities is 64)".format(count - 1)):
+        assert sum(line.endswith(summary) for line in squeezed) == 1
     assert len(lines) < 40 and len(stream.getvalue()) < 8000
