@@ -52,6 +52,8 @@ class TicketServer(LoopbackServer):
         self.settings = settings
         self.connection_class = connection_class or tt.TicketTLSConnection
         self.after_handshake = None
+        #: more handshakeServer arguments (e.g. ``reqCert=True``)
+        self.handshake_args = {}
         self.records = []
         self._expected = 0
         # threaded: a thread per connection, as real servers
@@ -63,7 +65,8 @@ class TicketServer(LoopbackServer):
         conn = self.connection_class(sock)
         try:
             conn.handshakeServer(certChain=self.chain, privateKey=self.key,
-                                 settings=self.settings)
+                                 settings=self.settings,
+                                 **self.handshake_args)
             record.resumed = bool(tt.SSL_session_reused(conn))
             record.version = conn.version
             record.appdata = tt.SSL_SESSION_get0_ticket_appdata(
@@ -160,14 +163,17 @@ class TlsliteClient:
         self.settings = HandshakeSettings()
         version = (3, 3) if version == "1.2" else (3, 4)
         self.settings.minVersion = self.settings.maxVersion = version
+        #: (certificate chain, private key) to answer a certificate request
+        self.certificate = (None, None)
 
     def connect(self, server, session=None, sni="localhost"):
         server.expect_connection()
         raw = socket.create_connection((HOST, server.port), timeout=TIMEOUT)
         conn = TLSConnection(raw)
         try:
-            conn.handshakeClientCert(session=session, settings=self.settings,
-                                     serverName=sni)
+            chain, key = self.certificate
+            conn.handshakeClientCert(chain, key, session=session,
+                                     settings=self.settings, serverName=sni)
             conn.write(b"ping")
             reply = _read_all(conn)
             tickets = len(conn.tickets) + len(conn.tls_1_0_tickets)

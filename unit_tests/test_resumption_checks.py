@@ -248,3 +248,22 @@ def test_tampered_tls13_ticket_gives_fresh_tickets(make_server):
     assert not result.resumed
     assert log.statuses == [tt.SSL_TICKET_NO_DECRYPT]
     assert result.tickets == 2
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_resumed_session_keeps_the_client_certificate(make_server,
+                                                      credentials, version):
+    # the ticket carries the client's certificate chain, so a resumed
+    # connection knows who the client is without asking again
+    server = make_server(ticket_settings())
+    server.handshake_args = {"reqCert": True}
+    chains = []
+    server.after_handshake = lambda conn: chains.append(
+        conn.session.clientCertChain)
+    client = TlsliteClient(version)
+    client.certificate = credentials  # the test certificate, as a client's
+    first = client.connect(server)
+    assert client.connect(server, session=first.session).resumed
+    expected = credentials[0].x509List[0].writeBytes()
+    assert [[c.writeBytes() for c in chain.x509List] for chain in chains] \
+        == [[expected]] * 2
