@@ -49,6 +49,10 @@ def test_other_server_name_gives_full_handshake(make_server, version):
     assert log.dec == 1
     assert not other.resumed
     assert other.tickets == FULL_TICKETS[version]
+    # a ticket made without SNI resumes without SNI
+    client = TlsliteClient(version)
+    unnamed = client.connect(server, sni=None)
+    assert client.connect(server, session=unnamed.session, sni=None).resumed
 
 
 @pytest.mark.parametrize("ret", [USE, tt.SSL_TICKET_RETURN_USE_RENEW])
