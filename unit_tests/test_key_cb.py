@@ -28,6 +28,7 @@ class KeyCallback:
         self.calls = collections.Counter()
 
     def __call__(self, conn, key_name, encrypting):
+        assert encrypting in (0, 1)  # OpenSSL's enc argument, exactly
         self.calls["encrypt" if encrypting else "decrypt"] += 1
         if encrypting:
             assert key_name is None
@@ -91,11 +92,26 @@ def test_key_callback_matrix(make_server, case):
         assert server.last().appdata == b"Hello World"
 
 
-@pytest.mark.parametrize("answer", [-1, RuntimeError("key store down"),
-                                    (1, b"short", SECRET), "junk"])
+ENCRYPTING = "key_cb returned '{0}' when encrypting, expected (1, " \
+    "key_name, secret) or 0"
+DECRYPTING = "key_cb returned '{0}' when decrypting, expected (1, secret), " \
+    "(2, secret) or 0"
+
+
+def abort_messages(caplog):
+    prefix = "ticket handling aborted the connection: "
+    return [r.getMessage()[len(prefix):] for r in caplog.records
+            if r.getMessage().startswith(prefix)]
+
+
+@pytest.mark.parametrize("answer,message", [
+    (-1, ENCRYPTING.format("int")),
+    (RuntimeError("key store down"), "key_cb raised RuntimeError"),
+    ((1, b"short", SECRET), ENCRYPTING.format("tuple of 3")),
+    ("junk", ENCRYPTING.format("str"))])
 @pytest.mark.parametrize("version", ["1.2", "1.3"])
-def test_key_cb_failure_when_encrypting_is_fatal(make_server, version,
-                                                 answer):
+def test_key_cb_failure_when_encrypting_is_fatal(make_server, caplog,
+                                                 version, answer, message):
     def key_cb(conn, key_name, encrypting):
         if isinstance(answer, BaseException):
             raise answer
@@ -115,19 +131,28 @@ def test_key_cb_failure_when_encrypting_is_fatal(make_server, version,
         assert error.__cause__ is answer
     # nothing in the message or the cause echoes key material
     assert "0123456789abcdef" not in str(error)
+    assert abort_messages(caplog) == [message]
 
 
-@pytest.mark.parametrize("answer", [-1, (3, SECRET), None.__class__])
-def test_key_cb_failure_when_decrypting_is_fatal(make_server, answer):
+@pytest.mark.parametrize("answer,message", [
+    (-1, DECRYPTING.format("int")),
+    ((3, SECRET), DECRYPTING.format("tuple of 2")),
+    (None.__class__, DECRYPTING.format("type")),
+    (KeyError("no such key"), "key_cb raised KeyError")])
+def test_key_cb_failure_when_decrypting_is_fatal(make_server, caplog, answer,
+                                                 message):
     def key_cb(conn, key_name, encrypting):
         if encrypting:
             return (1, NAME, SECRET)
+        if isinstance(answer, BaseException):
+            raise answer
         return answer
 
     server = make_server(ticket_settings(ticket_key_cb=key_cb))
     client = PythonSSLClient("1.3")
     first = client.connect(server)
     assert_internal_error(client, server, first.session)
+    assert abort_messages(caplog) == [message]
     assert_serves_next(server, "1.3")
 
 
