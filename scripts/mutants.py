@@ -21,7 +21,8 @@ which tests executed it (coverage's dynamic contexts, switched per test;
 coverage follows the server threads, and a switch applies to them too).
 A mutant on a line inside a function then runs those tests alone, in their
 usual order, stopping at the first failure; a mutant elsewhere (module or
-class level, a signature's default: code that runs at import) runs all the
+class level, a signature's default: code that runs at import), or in a
+function that also ran outside any test (called at import), runs all the
 module's tests; a mutant on a line no test executes survives without a
 run, and so shows up in the report. This cannot kill a mutant that the
 full list would let live: a test that never reaches the changed line runs
@@ -42,7 +43,10 @@ import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir))
-WORK = os.path.join(ROOT, "build", "mutants")
+#: MUTANTS_WORK=build/mutants-2 gives a second run a copy and cache of its
+#: own, so that two modules can be tested at once (one per core)
+WORK = os.path.abspath(os.environ.get("MUTANTS_WORK") or
+                       os.path.join(ROOT, "build", "mutants"))
 EQUIVALENT = os.path.join(ROOT, "unit_tests", "mutants-equivalent.txt")
 #: the module as it was before mutmut touched it, and which tests ran each
 #: of its lines (written by collect_lines)
@@ -150,7 +154,10 @@ def collect_lines(module):
     cov.save()
     by_line = cov.get_data().contexts_by_lineno(filename)
     known = set(plugin.order)
-    lines = {str(line): [c for c in contexts if c in known]
+    # "" is code run outside any test (imports at collection): a function
+    # called at import time gets "*", all of the module's tests
+    lines = {str(line): [c for c in contexts if c in known] +
+             (["*"] if "" in contexts else [])
              for line, contexts in by_line.items()}
     with open(LINES.format(module), "w") as handle:
         json.dump({"order": plugin.order, "lines": lines}, handle)
@@ -199,6 +206,8 @@ def select_tests(module):
     for line in changed:
         for executed in (line, starts.get(line, line)):
             selected.update(recorded["lines"].get(str(executed), ()))
+    if "*" in selected:
+        return everything
     return [nodeid for nodeid in recorded["order"] if nodeid in selected]
 
 
@@ -231,7 +240,9 @@ def run_module(module):
     # through run_tests(): mutmut 2 counts only exit status 1 as a kill
     runner = "{0} {1} --run-tests {2}".format(
         sys.executable, os.path.abspath(__file__), module)
-    env = dict(os.environ, PYTHONPATH=WORK, TLSLITE_TICKETS_REQUIRE_TOOLS="")
+    # an absolute MUTANTS_WORK: the test runs start in WORK
+    env = dict(os.environ, PYTHONPATH=WORK, MUTANTS_WORK=WORK,
+               TLSLITE_TICKETS_REQUIRE_TOOLS="")
     mutmut = os.path.join(os.path.dirname(sys.executable), "mutmut")
     print("== mutmut: tlslite_tickets/{0}.py ({1})".format(
         module, ", ".join(TESTS[module])), flush=True)
