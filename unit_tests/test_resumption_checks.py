@@ -271,3 +271,19 @@ def test_resumed_session_keeps_the_client_certificate(make_server,
     expected = credentials[0].x509List[0].writeBytes()
     assert [[c.writeBytes() for c in chain.x509List] for chain in chains] \
         == [[expected]] * 2
+
+
+
+@pytest.mark.parametrize("modes", [["psk_dhe_ke"], ["psk_ke"]])
+def test_either_psk_mode_resumes_and_use_sends_no_ticket(make_server, modes):
+    # psk_ke alone is a PSK offer as good as psk_dhe_ke: its tickets are
+    # judged, and USE (no renewal) means no new ticket
+    log = CallbackLog(ret=USE)
+    server = make_server(ticket_settings(log))
+    client = TlsliteClient("1.3")
+    client.settings.psk_modes = modes
+    first = client.connect(server)
+    log.reset()
+    again = client.connect(server, session=first.session)
+    assert again.resumed and log.dec == 1
+    assert again.tickets == 0
