@@ -83,7 +83,8 @@ TESTS = {
                    "test_tls12_switches.py", "test_psk_flood.py",
                    "test_hostile.py", "test_multi_psk.py", "test_matrix.py",
                    "test_key_handshakes.py", "test_trace.py",
-                   "test_faulty_callbacks.py", "test_stock_connection.py"],
+                   "test_faulty_callbacks.py", "test_stock_connection.py",
+                   "test_openssl_ticket.py"],
 }
 #: tests whose code under test runs in a subprocess, which coverage does
 #: not follow here: they join every selection for the module
