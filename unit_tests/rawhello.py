@@ -47,8 +47,16 @@ def tls13_hello(identities, psk_configs=(), tickets=None,
     The key share is X25519; ``groups`` are the supported groups.
     """
     # placeholders of the final size: the truncated hello the binders sign
-    # includes their lengths (every PSK here is SHA-256)
-    hello = _tls13_psk_hello(identities, 32, server_name, suites, groups)
+    # includes their lengths (tlslite-ng's rule: a ticket's binder is
+    # SHA-384 with a 48-byte resumption secret, an external PSK's by its
+    # configured hash)
+    sizes = {bytes(config[0]): 48 if config[2:] == ("sha384",) else 32
+             for config in psk_configs}
+    for ticket in tickets or ():
+        sizes[bytes(ticket.ticket)] = len(res_master_secret)
+    hello = _tls13_psk_hello(identities,
+                             [sizes.get(bytes(i), 32) for i in identities],
+                             server_name, suites, groups)
     HandshakeHelpers.update_binders(hello, HandshakeHashes(),
                                     list(psk_configs), tickets,
                                     res_master_secret)
@@ -59,7 +67,8 @@ def tls13_hello(identities, psk_configs=(), tickets=None,
 
 def _tls13_psk_hello(identities, binder_len, server_name, suites,
                      groups=(GroupName.x25519,)):
-    """A TLS 1.3 ClientHello offering ``identities`` with zero binders."""
+    """A TLS 1.3 ClientHello offering ``identities`` with zero binders
+    (``binder_len`` bytes each, or a list of one length per identity)."""
     private = bytearray(os.urandom(32))
     share = KeyShareEntry().create(GroupName.x25519,
                                    x25519(private, X25519_G))
@@ -74,7 +83,9 @@ def _tls13_psk_hello(identities, binder_len, server_name, suites,
     if server_name:
         extensions.append(SNIExtension().create(bytearray(server_name)))
     idens = [PskIdentity().create(bytearray(i), 0) for i in identities]
-    binders = [bytearray(binder_len) for _ in identities]
+    if isinstance(binder_len, int):
+        binder_len = [binder_len] * len(identities)
+    binders = [bytearray(length) for length in binder_len]
     extensions.append(PreSharedKeyExtension().create(idens, binders))
     return ClientHello().create((3, 3), bytearray(os.urandom(32)),
                                 bytearray(os.urandom(32)), list(suites),
@@ -137,11 +148,15 @@ def retry_hello(first, retry, psk_configs=(), tickets=None,
     if cookie is not None:
         hello.extensions.insert(-1, TLSExtension(
             extType=ExtensionType.cookie).create(cookie.extData))
+    # the hash of the suite the HelloRetryRequest chose
+    prf = "sha384" if request.cipher_suite in CipherSuite.sha384PrfSuites \
+        else "sha256"
     first_hash = HandshakeHashes()
     first_hash.update(first.write())
+    digest = first_hash.digest(prf)
     transcript = HandshakeHashes()
-    transcript.update(bytearray([HandshakeType.message_hash, 0, 0, 32]) +
-                      first_hash.digest("sha256"))
+    transcript.update(bytearray([HandshakeType.message_hash, 0, 0,
+                                 len(digest)]) + digest)
     transcript.update(retry.server_hello_bytes)
     HandshakeHelpers.update_binders(hello, transcript, list(psk_configs),
                                     tickets, res_master_secret)

@@ -408,3 +408,29 @@ def test_first_hello_search_stops_where_the_second_one_does(
     assert final.selected_identity == (0 if resumed else None)
     # the ticket once per hello, the junk identity after it never
     assert log.statuses == [SUCCESS_RENEW, SUCCESS_RENEW]
+
+
+def test_sha384_external_psk_before_a_sha384_ticket_stops_the_search(
+        make_server):
+    # the external PSK's own hash counts: SHA-384, the suite's, so it is
+    # used in both hellos and the ticket after it is never judged
+    external = (bytearray(b"external"), bytearray(b"p" * 48), "sha384")
+    log = CallbackLog()
+    server = make_server(hrr_settings(log, pskConfigs=[external],
+                                      cipherNames=["aes256gcm"]))
+    peer = client("tlslite")
+    peer.settings.cipherNames = ["aes256gcm"]
+    session = peer.connect(server).session
+    ticket = session.tickets[0]
+    log.reset()
+    offer = dict(psk_configs=[external], tickets=[ticket],
+                 res_master_secret=session.resumptionMasterSecret)
+    first = tls13_hello([b"external", bytes(ticket.ticket)],
+                        suites=(CipherSuite.TLS_AES_256_GCM_SHA384,),
+                        groups=(GroupName.x25519, GroupName.secp256r1),
+                        **offer)
+    retry, final = exchange_with_retry(
+        server, first, lambda retry: retry_hello(first, retry, **offer))
+    assert retry.hello_retry_request
+    assert final.alert is None and final.selected_identity == 0
+    assert log.statuses == []
