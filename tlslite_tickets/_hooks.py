@@ -177,25 +177,23 @@ class TicketHooks(TLSConnection):
             raise alert from cause
 
     def _serverGetClientHello(self, settings, *args, **kwargs):
-        state = None
-        if isinstance(settings, TicketSettingsMixin):
-            state = TicketHandshake(self, settings)
-            args, kwargs = _tls12_session_cache(args, kwargs, state, settings)
+        # an entry point: _dispatcher calls it for ticket settings only
+        state = TicketHandshake(self, settings)
+        args, kwargs = _tls12_session_cache(args, kwargs, state, settings)
         self._ticket_state = state
         for result in super(TicketHooks, self)._serverGetClientHello(
                 settings, *args, **kwargs):
             # the full-handshake result is (clientHello, version, ...)
-            if state is not None and isinstance(result, tuple) and \
-                    result[1] <= (3, 3):
+            if isinstance(result, tuple) and result[1] <= (3, 3):
                 state.full_tls12()
             yield result
 
     def _getMsg(self, expectedType, secondaryType=None, constructorType=None):
         messages = super(TicketHooks, self)._getMsg(
             expectedType, secondaryType, constructorType)
-        if self._ticket_state is None or (
-                secondaryType != HandshakeType.client_hello and
-                not _trace.enabled()):
+        # (_dispatcher calls this hook only with a ticket state)
+        if secondaryType != HandshakeType.client_hello and \
+                not _trace.enabled():
             return messages  # no extra generator layer on the hot path
         return self._watch_messages(messages)
 
@@ -246,7 +244,7 @@ class TicketHooks(TLSConnection):
                       settings=None, send_session_ticket=False,
                       client_cert_chain=None):
         state = self._ticket_state
-        if state is not None and not self._client and not state.tls13:
+        if not self._client and not state.tls13:
             send_session_ticket = state.tls12_sends_ticket()
             if state.resumed_session is not None:
                 # gen_cb must see the resumed session via SSL_get_session
@@ -266,7 +264,7 @@ class TicketHooks(TLSConnection):
 
     def _tryDecrypt(self, settings, identity=None, ticket=None):
         state = self._ticket_state
-        if state is None or identity is None:
+        if identity is None:
             return super(TicketHooks, self)._tryDecrypt(settings, identity,
                                                         ticket)
         hello = state.client_hello

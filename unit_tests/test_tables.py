@@ -207,6 +207,9 @@ def test_new_session_ticket_tls13(make_server):
     assert answers == [1]
     assert result.tickets == 3
     assert log.gen == 3
+    # after num_tickets went out, one call sends one, not a top-up
+    tt.SSL_CTX_set_num_tickets(server.settings, 3)
+    assert PythonSSLClient("1.3").connect(server).tickets == 4
 
 
 def test_new_session_ticket_tops_up_after_ignore(make_server):
