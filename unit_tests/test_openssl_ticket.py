@@ -577,3 +577,17 @@ def test_nginx_sid_ctx_names_the_file_it_cannot_use(tmp_path, cert_files):
         with pytest.raises(ValueError) as info:
             tt.nginx_sid_ctx(*args, **kwargs)
         assert str(info.value) == message
+
+
+@pytest.mark.parametrize("sni", [None, "localhost"])
+def test_resumed_session_is_named_as_the_client_asked(make_server, sni):
+    # an OpenSSL ticket does not carry the host name: the resumed session
+    # takes the ClientHello's (none when the client sent no SNI)
+    names = []
+    server = make_server(openssl_settings())
+    server.after_handshake = lambda conn: names.append(
+        conn.session.serverName)
+    client = TlsliteClient("1.2")
+    first = client.connect(server, sni=sni)
+    assert client.connect(server, session=first.session, sni=sni).resumed
+    assert names[1] == (sni or "")  # tlslite-ng's full handshake: None
