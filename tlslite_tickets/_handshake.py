@@ -511,11 +511,9 @@ class TicketHandshake:
         return bytes(self.client_hello.server_name or b"")
 
     @staticmethod
-    def _session_of(contents, server_name=None):
-        """A tlslite-ng Session holding what the ticket carried (named
-        ``server_name`` if given, else the ticket's host name)."""
-        if server_name is None:
-            server_name = contents.server_name
+    def _session_of(contents, server_name):
+        """A tlslite-ng Session holding what the ticket carried, named
+        ``server_name`` (bytes; see :meth:`_session_name`)."""
         session = Session()
         session.create(bytearray(contents.secret), bytearray(0),
                        contents.cipher_suite, "",

@@ -105,10 +105,12 @@ def test_client_certificates_come_back_as_certificates(cert_files):
     with open(cert_files[0]) as handle:
         chain.parsePemList(handle.read())
     der = bytes(chain.x509List[0].writeBytes())
-    session = TicketHandshake._session_of(contents(client_certs=[der, der]))
+    session = TicketHandshake._session_of(contents(client_certs=[der, der]),
+                                          b"example.test")
     certs = session.clientCertChain.x509List
     assert [bytes(c.writeBytes()) for c in certs] == [der, der]
     assert session.clientCertChain.getNumCerts() == 2
+    assert session.serverName == "example.test"
 
 
 def test_contents_defaults():
