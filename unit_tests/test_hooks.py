@@ -199,3 +199,27 @@ def test_plain_settings_give_stock_behaviour(make_server):
         assert again.resumed and server.last().error is None
         # stock tlslite-ng sends no ticket on a TLS 1.2 resumption
         assert version == "1.3" or again.tickets == 0
+
+
+CLASH = """
+from tlslite.api import TLSConnection
+TLSConnection._ticket_state = "a later tlslite-ng's own attribute"
+import tlslite_tickets
+try:
+    tlslite_tickets.TicketHandshakeSettings()
+except RuntimeError as exc:
+    print(exc)
+    assert TLSConnection._ticket_state == "a later tlslite-ng's own attribute"
+else:
+    raise SystemExit("installed over tlslite-ng's own attribute")
+"""
+
+
+def test_a_name_tlslite_ng_already_uses_stops_the_installation():
+    # a later tlslite-ng with an attribute of the same name: refuse to
+    # install rather than overwrite it
+    result = subprocess.run([sys.executable, "-c", CLASH],
+                            capture_output=True, check=True)
+    assert result.stdout.decode().strip() == (
+        "tlslite-ng's TLSConnection already has _ticket_state; "
+        "tlslite_tickets cannot add its own")
