@@ -91,7 +91,9 @@ TESTS = {
 #: not follow here: they join every selection for the module
 SUBPROCESS_TESTS = {
     "_hooks": ["test_passthrough.py::"
-               "test_stock_scenarios_are_byte_for_byte_the_same"],
+               "test_stock_scenarios_are_byte_for_byte_the_same",
+               "test_hooks.py::"
+               "test_a_name_tlslite_ng_already_uses_stops_the_installation"],
 }
 #: small modules first, so a run cut short has finished whole modules
 ORDER = ["_single_use", "_keys", "_policy", "_ticket", "_rotation",
