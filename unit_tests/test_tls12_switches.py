@@ -7,9 +7,10 @@ TLS 1.2 ticket issued on a resumed handshake has lifetime hint 0.
 """
 
 import pytest
+from tlslite.api import SessionCache
 
 import tlslite_tickets as tt
-from support import CallbackLog, PythonSSLClient, ticket_settings
+from support import CallbackLog, PythonSSLClient, TlsliteClient, ticket_settings
 
 
 class HintClient(PythonSSLClient):
@@ -152,3 +153,52 @@ def test_client_session_file_reads_hint_zero_as_unspecified():
     assert not ticket.valid()
     record["tickets"][0]["ticket_lifetime"] = 30
     assert not session_file.to_session(record).tls_1_0_tickets[0].valid()
+
+
+class CountingCache(SessionCache):
+    """tlslite-ng's session cache, counting lookups."""
+
+    def __init__(self):
+        super().__init__()
+        self.lookups = 0
+
+    def __getitem__(self, session_id):
+        self.lookups += 1
+        return super().__getitem__(session_id)
+
+
+def test_session_ids_resume_tls12_and_tls13_never_asks_the_cache(
+        make_server):
+    # with TLS 1.2 tickets off, a session cache resumes by session ID; a
+    # TLS 1.3 ClientHello's legacy session ID is random and never looked up
+    cache = CountingCache()
+    settings = ticket_settings()
+    tt.SSL_CTX_set_options(settings, tt.SSL_OP_NO_TICKET)
+    server = make_server(settings)
+    server.handshake_args = {"sessionCache": cache}
+    client = PythonSSLClient("1.2")
+    first = client.connect(server)
+    assert first.tickets == 0
+    assert client.connect(server, session=first.session).resumed
+    assert cache.lookups >= 1
+    lookups = cache.lookups
+    tls13 = PythonSSLClient("1.3")
+    assert tls13.connect(server, session=tls13.connect(server).session) \
+        .resumed
+    assert cache.lookups == lookups
+
+
+def test_session_id_resumes_a_tls12_handshake_that_offered_tls13(
+        make_server):
+    # the client lists TLS 1.3 and 1.2 in supported_versions, the server
+    # stops at TLS 1.2: its session ID is looked up as any TLS 1.2 one
+    cache = CountingCache()
+    settings = ticket_settings(maxVersion=(3, 3))
+    tt.SSL_CTX_set_options(settings, tt.SSL_OP_NO_TICKET)
+    server = make_server(settings)
+    server.handshake_args = {"sessionCache": cache}
+    client = TlsliteClient("1.2")
+    client.settings.maxVersion = (3, 4)
+    first = client.connect(server)
+    assert client.connect(server, session=first.session).resumed
+    assert cache.lookups >= 1
