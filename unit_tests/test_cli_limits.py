@@ -10,9 +10,11 @@ whole core, the server must use less than 30% of one.
 import os
 import re
 import resource
+import signal
 import socket
 import ssl
 import time
+import types
 
 import pytest
 
@@ -194,3 +196,26 @@ def test_bad_limits_fail_cleanly(flags, message):
     result = run_cli("server", "127.0.0.1:0", "--echo", *flags)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sigterm_while_a_request_thread_starts_is_not_lost():
+    # the race behind a server that once ignored SIGTERM: the request's
+    # thread already ran and freed its slot when the signal's Stop came
+    # out of process_request in the main thread
+    from tlslite_tickets.cli import limits, stopping
+
+    class Started:
+        def process_request(self, request, client_address):
+            self._slots.release()  # the thread ran and freed its slot
+            raise stopping.Stop(signal.SIGTERM)
+
+    class Server(limits.ConnectionLimitsMixIn, Started):
+        options = types.SimpleNamespace(max_connections=2)
+
+    server = Server()
+    server._connection_slots().acquire()  # as get_request does
+    with pytest.raises(stopping.Stop):
+        server.process_request(None, None)
+    # and socketserver's "except Exception" around each request (which
+    # calls handle_error and serves on) lets it through
+    assert not issubclass(stopping.Stop, Exception)

@@ -125,7 +125,10 @@ class ConnectionLimitsMixIn:
     def process_request(self, request, client_address):
         try:
             super().process_request(request, client_address)
-        except BaseException:  # no thread started: it cannot free the slot
+        except Exception:  # no thread started: it cannot free the slot
+            # (not BaseException: a Stop raised by SIGTERM just after the
+            # thread started would free its slot twice, and the
+            # ValueError of that second release would hide the Stop)
             self._slots.release()
             raise
 

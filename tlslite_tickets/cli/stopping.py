@@ -26,9 +26,15 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 LAST_WORDS_TIMEOUT = 1.0
 
 
-class Stop(Exception):
+class Stop(BaseException):
     """Raised in the main thread by SIGINT/SIGTERM; ``args[0]`` is the
-    signal number."""
+    signal number.
+
+    A BaseException, as KeyboardInterrupt is: ``socketserver`` catches
+    ``Exception`` around each request it starts (``handle_error``), so a
+    signal that came while the main thread was starting one was lost and
+    the server went on serving.
+    """
 
     @property
     def name(self):
