@@ -132,7 +132,7 @@ bench-smoke: .venv-bench/.ready
 	.venv-bench/bin/python scripts/bench.py --smoke
 
 # Mutation testing of the core modules (issue 12; not part of `make test`:
-# it takes hours). scripts/mutants.py works on a copy in build/mutants and
+# about two hours). scripts/mutants.py works on a copy in build/mutants and
 # keeps mutmut's cache there, so a rerun only retests what changed.
 # MODULES="_keys _policy" limits it; `make mutants-report` prints the counts.
 .PHONY: mutants mutants-report
