@@ -98,7 +98,12 @@ class ServerProcess:
     def stop(self, signum=signal.SIGTERM):
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
-        code = self.proc.wait(TIMEOUT)
+        try:
+            code = self.proc.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # fail the test, but leave no server behind
+            self.proc.wait(TIMEOUT)
+            raise
         for reader in self._readers:
             reader.join(TIMEOUT)
         return code
