@@ -76,16 +76,19 @@ docs: .venv-dev/.ready
 COVERAGE_DIR := $(CURDIR)/build/coverage
 coverage: $(addprefix .venv-,$(addsuffix /.ready,$(TLSLITE_VERSIONS))) tools
 	rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
-	@set -e; for v in $(TLSLITE_VERSIONS); do \
+	@# a failing test still gets its report printed, then fails the target
+	@failed=0; for v in $(TLSLITE_VERSIONS); do \
 	  echo "== coverage: tlslite-ng $$v =="; \
 	  (cd unit_tests && COVERAGE_FILE=$(COVERAGE_DIR)/.coverage \
 	    TLSLITE_TICKETS_REQUIRE_TOOLS=1 ../.venv-$$v/bin/python -m coverage \
-	    run --rcfile=../.coveragerc -m pytest $(PYTEST_FLAGS) -p no:cacheprovider); \
-	done
-	cd $(COVERAGE_DIR) && $(CURDIR)/.venv-0.9.0b2/bin/python -m coverage combine \
-	    --rcfile=$(CURDIR)/.coveragerc -q
+	    run --rcfile=../.coveragerc -m pytest $(PYTEST_FLAGS) -p no:cacheprovider) \
+	    || failed=1; \
+	done; \
+	(cd $(COVERAGE_DIR) && $(CURDIR)/.venv-0.9.0b2/bin/python -m coverage \
+	    combine --rcfile=$(CURDIR)/.coveragerc -q) && \
 	COVERAGE_FILE=$(COVERAGE_DIR)/.coverage .venv-0.9.0b2/bin/python -m coverage \
-	    report --rcfile=.coveragerc
+	    report --rcfile=.coveragerc && \
+	if [ $$failed = 1 ]; then echo "some tests failed: see above"; exit 1; fi
 
 # Every Python from 3.9 to 3.13 that pyenv has, on both tlslite-ng versions
 # (slower; not part of `make test`).
