@@ -199,7 +199,8 @@ def read_source(source):
 
 def select_tests(module):
     """The tests to run for the mutant now in build/mutants (see the
-    module's docstring); an empty list when no test executes its line."""
+    module's docstring); only the module's SUBPROCESS_TESTS (often none)
+    when no test executed its line."""
     everything = module_tests(module)
     with open(PRISTINE.format(module)) as handle:
         pristine = handle.read()

@@ -186,11 +186,7 @@ def test_ticket_for_another_hash_passes_to_the_next_identity(make_server):
     other_hash = bytes(client.connect(server).session.tickets[0].ticket)
     good = bytes(session.tickets[0].ticket)
     log.reset()
-    flight = exchange(server, tls13_hello(
-        [other_hash, good], psk_configs=[(bytearray(other_hash),
-                                          bytearray(32))],
-        tickets=[session.tickets[0]],
-        res_master_secret=session.resumptionMasterSecret))
+    flight = exchange(server, psk_hello(session, [other_hash, good]))
     assert flight.alert is None
     assert flight.selected_identity == 1
     assert log.statuses == [tt.SSL_TICKET_SUCCESS_RENEW] * 2

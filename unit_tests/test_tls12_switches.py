@@ -167,15 +167,21 @@ class CountingCache(SessionCache):
         return super().__getitem__(session_id)
 
 
+def session_cache_server(make_server, **fields):
+    """A server with TLS 1.2 tickets off and a counting session cache."""
+    cache = CountingCache()
+    settings = ticket_settings(**fields)
+    tt.SSL_CTX_set_options(settings, tt.SSL_OP_NO_TICKET)
+    server = make_server(settings)
+    server.handshake_args = {"sessionCache": cache}
+    return server, cache
+
+
 def test_session_ids_resume_tls12_and_tls13_never_asks_the_cache(
         make_server):
     # with TLS 1.2 tickets off, a session cache resumes by session ID; a
     # TLS 1.3 ClientHello's legacy session ID is random and never looked up
-    cache = CountingCache()
-    settings = ticket_settings()
-    tt.SSL_CTX_set_options(settings, tt.SSL_OP_NO_TICKET)
-    server = make_server(settings)
-    server.handshake_args = {"sessionCache": cache}
+    server, cache = session_cache_server(make_server)
     client = PythonSSLClient("1.2")
     first = client.connect(server)
     assert first.tickets == 0
@@ -192,11 +198,7 @@ def test_session_id_resumes_a_tls12_handshake_that_offered_tls13(
         make_server):
     # the client lists TLS 1.3 and 1.2 in supported_versions, the server
     # stops at TLS 1.2: its session ID is looked up as any TLS 1.2 one
-    cache = CountingCache()
-    settings = ticket_settings(maxVersion=(3, 3))
-    tt.SSL_CTX_set_options(settings, tt.SSL_OP_NO_TICKET)
-    server = make_server(settings)
-    server.handshake_args = {"sessionCache": cache}
+    server, cache = session_cache_server(make_server, maxVersion=(3, 3))
     client = TlsliteClient("1.2")
     client.settings.maxVersion = (3, 4)
     first = client.connect(server)
